@@ -1,0 +1,1 @@
+"""Trio drivers for the wire protocol machines, and the ``wire`` command."""
