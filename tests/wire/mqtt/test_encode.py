@@ -116,7 +116,7 @@ def test_variable_byte_integer_boundaries(value: int, encoded: str) -> None:
         (
             mqtt.Publish("a", b"", qos=1, packet_id=1, retain=True, dup=True),
             5,
-            "3b0600016100010" + "0",
+            "3b06000161000100",
         ),
         (
             mqtt.Connect(client_id="c", keep_alive=60, protocol_level=4),

@@ -112,7 +112,7 @@ def test_properties_build_and_access() -> None:
         PropertyId.CORRELATION_DATA: b"\x01",
     }
     assert len(props) == 6 and bool(props) and not Properties()
-    assert list(props)[0] == (PropertyId.MESSAGE_EXPIRY_INTERVAL, 30)
+    assert next(iter(props)) == (PropertyId.MESSAGE_EXPIRY_INTERVAL, 30)
     assert repr(Properties.build(topic_alias=3)) == "Properties(topic_alias=3)"
     # A single user property pair may be given without a list.
     assert Properties.build(user_property=("k", "v")).user_properties == [("k", "v")]
