@@ -129,6 +129,13 @@ def _build_parser() -> argparse.ArgumentParser:
         family.add_argument("--version", type=int, choices=[4, 5], default=5)
         family.add_argument("input", nargs="?", default="-")
 
+    serve = commands.add_parser("serve", help="run servers on loopback with embedded defaults")
+    serve.add_argument("family", nargs="?", choices=["mqtt"], help="one family alone")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", help="PEM certificate chain: serve TLS")
+    serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+
     demo = commands.add_parser("demo", help="show a codec at work")
     demo.add_argument("family", choices=["mqtt"])
 
@@ -155,6 +162,17 @@ def main(
             return _encode_mqtt(text, args.version, out)
         if args.command == "demo":
             return _demo_mqtt(out)
+        if args.command == "serve":
+            from servers.serve import run_serve
+
+            return run_serve(
+                args.family,
+                host=args.host,
+                port=args.port,
+                tls_cert=args.tls_cert,
+                tls_key=args.tls_key,
+                out=out,
+            )
         from servers import fuzzing
 
         return fuzzing.run_campaign(

@@ -16,6 +16,13 @@ reason code to answer with; misuse of the API raises
 :class:`wire.errors.LocalProtocolError`.
 """
 
+from wire.mqtt._broker import Broker, BrokerConfig, BrokerStats
+from wire.mqtt._broker_events import (
+    BrokerEvent,
+    ClientConnected,
+    ClientDisconnected,
+    MessagesDropped,
+)
 from wire.mqtt._codec import (
     DEFAULT_MAX_PACKET_SIZE,
     MAX_PACKET_SIZE_LIMIT,
@@ -78,6 +85,13 @@ __all__ = [
     "MAX_PACKET_SIZE_LIMIT",
     "WILL_PROPERTIES",
     "Auth",
+    "Broker",
+    "BrokerConfig",
+    "BrokerEvent",
+    "BrokerStats",
+    "ClientConnected",
+    "ClientDisconnected",
+    "MessagesDropped",
     "Connack",
     "Connect",
     "ConnectReturnCode",

@@ -63,10 +63,26 @@ class PacketReader:
         self, data: bytes | bytearray | memoryview
     ) -> tuple[list[Packet], MQTTRemoteError | None]:
         """Like :meth:`feed`, but return the packets before an error with the error."""
+        _, spans, error = self._scan(data)
+        return [span[0] for span in spans], error
+
+    def feed_raw(
+        self, data: bytes | bytearray | memoryview
+    ) -> tuple[list[tuple[Packet, bytes]], MQTTRemoteError | None]:
+        """Like :meth:`feed_until_error`, with each packet's exact bytes beside it.
+
+        A broker uses the bytes to pass a PUBLISH through without re-encoding it.
+        """
+        buffer, spans, error = self._scan(data)
+        return [(packet, buffer[start:end]) for packet, start, end in spans], error
+
+    def _scan(
+        self, data: bytes | bytearray | memoryview
+    ) -> tuple[bytes, list[tuple[Packet, int, int]], MQTTRemoteError | None]:
         if self._error is not None:
-            return [], self._error
+            return b"", [], self._error
         buffer = self._buffer + data if self._buffer else bytes(data)
-        packets: list[Packet] = []
+        spans: list[tuple[Packet, int, int]] = []
         pos = 0
         version = self.version
         limit = self.max_packet_size
@@ -76,7 +92,7 @@ class PacketReader:
                 if result is None:
                     break
                 packet, used = result
-                packets.append(packet)
+                spans.append((packet, pos, pos + used))
                 pos += used
                 if type(packet) is Connect:
                     # The server learns the protocol level from CONNECT (section 3.1.2.2).
@@ -84,6 +100,6 @@ class PacketReader:
         except MQTTRemoteError as exc:
             self._error = exc
             self._buffer = b""
-            return packets, exc
+            return buffer, spans, exc
         self._buffer = buffer[pos:] if pos else buffer
-        return packets, None
+        return buffer, spans, None

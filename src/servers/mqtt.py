@@ -1,0 +1,214 @@
+"""The MQTT broker on Trio: a thin driver around :class:`wire.mqtt.Broker`.
+
+Each connection has a reader task (receive a whole buffer, feed the core, wake
+the writers of every connection that got output) and a writer task (drain the
+core's output for its connection and write it in one ``send_all``). A slow
+client only ever blocks its own writer; what piles up for it is bounded by the
+core's queue limits. One timer task drives keep-alive, Will Delay, session
+expiry and ``$SYS`` through ``tick``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import secrets
+import ssl
+from collections.abc import Callable
+from dataclasses import replace
+
+import trio
+
+from wire.mqtt import Broker, BrokerConfig, ClientDisconnected, MessagesDropped
+from wire.mqtt._broker import DEFAULT_ASSIGNED_ID_PREFIX
+
+__all__ = ["BrokerServer", "serve_mqtt"]
+
+log = logging.getLogger("wire.mqtt.broker")
+
+#: Bytes asked of the kernel per read: big enough to take a whole burst of
+#: small packets in one wake-up.
+READ_SIZE = 256 * 1024
+
+
+class _Peer:
+    __slots__ = ("stream", "wakeup")
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self.stream = stream
+        self.wakeup = trio.Event()
+
+
+class BrokerServer:
+    """Runs a :class:`Broker` core over Trio streams.
+
+    Args:
+        config: The core's limits; ``assigned_id_prefix`` is made unique per start.
+        max_connections: Connections beyond this are closed on accept.
+        shutdown_timeout: Seconds to flush DISCONNECTs on shutdown.
+        clock: Monotonic seconds; ``trio.current_time`` unless a test gives one.
+    """
+
+    def __init__(
+        self,
+        config: BrokerConfig | None = None,
+        *,
+        max_connections: int = 50_000,
+        shutdown_timeout: float = 5.0,
+        clock: Callable[[], float] = trio.current_time,
+    ) -> None:
+        config = config or BrokerConfig()
+        if config.assigned_id_prefix == DEFAULT_ASSIGNED_ID_PREFIX:
+            config = replace(config, assigned_id_prefix=f"wire-{secrets.token_hex(4)}-")
+        self.broker = Broker(config)
+        self.max_connections = max_connections
+        self.shutdown_timeout = shutdown_timeout
+        self._clock = clock
+        self._peers: dict[int, _Peer] = {}
+        self._timer_changed = trio.Event()
+        self._timer_at = math.inf
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._peers)
+
+    def _flush(self) -> None:
+        """Wake the writer of every connection that has output, and log events."""
+        peers = self._peers
+        for conn_id in self.broker.writable():
+            peer = peers.get(conn_id)
+            if peer is not None:
+                peer.wakeup.set()
+        for event in self.broker.events():
+            if isinstance(event, MessagesDropped):
+                log.warning(
+                    "dropped %d QoS %d message(s) for %r: %s",
+                    event.count,
+                    event.qos,
+                    event.client_id,
+                    event.reason,
+                )
+            elif isinstance(event, ClientDisconnected) and event.error is not None:
+                log.info("client %r: protocol error: %s", event.client_id, event.error)
+        deadline = self.broker.next_deadline()
+        if deadline is not None and deadline < self._timer_at:
+            self._timer_changed.set()
+
+    async def handle(self, stream: trio.abc.Stream) -> None:
+        """Serve one client connection until it ends."""
+        if len(self._peers) >= self.max_connections:
+            log.warning("connection refused: %d connections open", len(self._peers))
+            await trio.aclose_forcefully(stream)
+            return
+        broker = self.broker
+        conn_id = broker.open_connection(self._clock())
+        peer = self._peers[conn_id] = _Peer(stream)
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._write_loop, conn_id, peer, nursery.cancel_scope)
+                await self._read_loop(conn_id, peer)
+                nursery.cancel_scope.cancel()
+        except trio.Cancelled:
+            # Only the server's own shutdown cancels a handler from outside: say
+            # goodbye in MQTT's way (DISCONNECT 0x8B to 5.0 clients), bounded in time.
+            with trio.CancelScope(shield=True):
+                broker.shutdown(self._clock())
+                chunks = [c for c in broker.output(conn_id) if c]
+                with (
+                    trio.move_on_after(self.shutdown_timeout),
+                    contextlib.suppress(
+                        trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError
+                    ),
+                ):
+                    await stream.send_all(b"".join(chunks))
+            raise
+        finally:
+            broker.receive_eof(conn_id, self._clock())
+            del self._peers[conn_id]
+            self._flush()
+            await trio.aclose_forcefully(stream)
+
+    async def _read_loop(self, conn_id: int, peer: _Peer) -> None:
+        broker = self.broker
+        stream = peer.stream
+        while True:
+            try:
+                data = await stream.receive_some(READ_SIZE)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError):
+                return
+            if not data:
+                return
+            broker.receive_data(conn_id, data, self._clock())
+            self._flush()
+
+    async def _write_loop(self, conn_id: int, peer: _Peer, cancel_scope: trio.CancelScope) -> None:
+        broker = self.broker
+        stream = peer.stream
+        while True:
+            await peer.wakeup.wait()
+            peer.wakeup = trio.Event()
+            chunks = broker.output(conn_id)
+            if not chunks:
+                continue
+            closing = not chunks[-1]
+            try:
+                await stream.send_all(b"".join(chunks))
+            except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError):
+                cancel_scope.cancel()
+                return
+            if closing:
+                cancel_scope.cancel()
+                return
+
+    async def run_timers(self) -> None:
+        """Tick the core whenever it has a deadline."""
+        broker = self.broker
+        while True:
+            deadline = broker.next_deadline()
+            self._timer_at = math.inf if deadline is None else deadline
+            self._timer_changed = trio.Event()
+            with trio.move_on_at(self._timer_at):
+                await self._timer_changed.wait()
+            now = self._clock()
+            deadline = broker.next_deadline()
+            if deadline is not None and deadline <= now:
+                broker.tick(now)
+                self._flush()
+
+    async def serve(
+        self,
+        listeners: list[trio.abc.Listener[trio.abc.Stream]],
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Accept clients on ``listeners`` until cancelled."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self.run_timers)
+            await nursery.start(trio.serve_listeners, self.handle, listeners)
+            task_status.started()
+
+
+async def serve_mqtt(
+    host: str = "127.0.0.1",
+    port: int = 1883,
+    *,
+    config: BrokerConfig | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    backlog: int = 4096,
+    max_connections: int = 50_000,
+    task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run an MQTT broker on ``host:port`` until cancelled.
+
+    ``task_status.started`` gets the bound (host, port), so tests can use port 0.
+    """
+    server = BrokerServer(config, max_connections=max_connections)
+    listeners = await trio.open_tcp_listeners(port, host=host, backlog=backlog)
+    address = listeners[0].socket.getsockname()
+    bound: list[trio.abc.Listener[trio.abc.Stream]] = list(listeners)
+    if ssl_context is not None:
+        bound = [trio.SSLListener(listener, ssl_context) for listener in listeners]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(server.serve, bound)
+        task_status.started((address[0], address[1]))

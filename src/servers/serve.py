@@ -1,0 +1,76 @@
+"""``wire serve``: every family built so far on loopback, or one family alone."""
+
+from __future__ import annotations
+
+import signal
+import ssl
+import sys
+from collections.abc import Sequence
+from functools import partial
+from typing import TextIO
+
+import trio
+
+from servers.mqtt import serve_mqtt
+from wire.mqtt import BrokerConfig
+
+__all__ = ["FAMILIES", "run_serve"]
+
+#: Families `wire serve` knows, with their default ports.
+FAMILIES: dict[str, int] = {"mqtt": 1883}
+
+
+def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    if cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def _serve(
+    families: Sequence[str],
+    host: str,
+    port: int | None,
+    tls: ssl.SSLContext | None,
+    out: TextIO,
+    task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    async with trio.open_nursery() as nursery:
+        bound: list[tuple[str, str, int]] = []
+        for family in families:
+            chosen = FAMILIES[family] if port is None else port
+            address = await nursery.start(
+                partial(serve_mqtt, host, chosen, config=BrokerConfig(), ssl_context=tls)
+            )
+            scheme = "mqtts" if tls is not None else "mqtt"
+            print(
+                f"{family}: MQTT 3.1.1/5.0 broker listening on {scheme}://{address[0]}:{address[1]}",
+                file=out,
+                flush=True,
+            )
+            bound.append((family, address[0], address[1]))
+        task_status.started(bound)
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                print(f"{signal.Signals(signum).name}: shutting down", file=out, flush=True)
+                nursery.cancel_scope.cancel()
+                break
+
+
+def run_serve(
+    family: str | None,
+    *,
+    host: str,
+    port: int | None,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Run ``wire serve``; returns when a signal stops it."""
+    families = list(FAMILIES) if family is None else [family]
+    if port is not None and len(families) > 1:
+        print("wire serve: --port needs a family", file=sys.stderr)
+        return 2
+    trio.run(_serve, families, host, port, _tls_context(tls_cert, tls_key), out or sys.stdout)
+    return 0
