@@ -109,25 +109,29 @@ class BrokerServer:
                 nursery.start_soon(self._write_loop, conn_id, peer, nursery.cancel_scope)
                 await self._read_loop(conn_id, peer)
                 nursery.cancel_scope.cancel()
-        except trio.Cancelled:
-            # Only the server's own shutdown cancels a handler from outside: say
-            # goodbye in MQTT's way (DISCONNECT 0x8B to 5.0 clients), bounded in time.
-            with trio.CancelScope(shield=True):
-                broker.shutdown(self._clock())
-                chunks = [c for c in broker.output(conn_id) if c]
-                with (
-                    trio.move_on_after(self.shutdown_timeout),
-                    contextlib.suppress(
-                        trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError
-                    ),
-                ):
-                    await stream.send_all(b"".join(chunks))
-            raise
         finally:
-            broker.receive_eof(conn_id, self._clock())
-            del self._peers[conn_id]
-            self._flush()
-            await trio.aclose_forcefully(stream)
+            # Only the server's own shutdown cancels a handler from outside.
+            stopping = trio.current_effective_deadline() == -math.inf
+            with trio.CancelScope(shield=True):
+                if stopping:
+                    await self._say_goodbye(conn_id, stream)
+                broker.receive_eof(conn_id, self._clock())
+                del self._peers[conn_id]
+                self._flush()
+                await trio.aclose_forcefully(stream)
+
+    async def _say_goodbye(self, conn_id: int, stream: trio.abc.Stream) -> None:
+        """DISCONNECT 0x8B to a 5.0 client, sessions kept, bounded in time."""
+        broker = self.broker
+        broker.shutdown(self._clock())
+        chunks = [c for c in broker.output(conn_id) if c]
+        if not chunks:
+            return
+        with (
+            trio.move_on_after(self.shutdown_timeout),
+            contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError),
+        ):
+            await stream.send_all(b"".join(chunks))
 
     async def _read_loop(self, conn_id: int, peer: _Peer) -> None:
         broker = self.broker
