@@ -115,6 +115,41 @@ def _demo_mqtt(out: TextIO) -> int:
     return 0
 
 
+def _mqtt_passwd(args: argparse.Namespace, out: TextIO) -> int:
+    """``wire mqtt passwd FILE USER``: scrypt hashes with a fresh random salt."""
+    import getpass
+    import os
+    import secrets
+
+    path = args.file
+    existing = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            existing = handle.read()
+    passwords = mqtt.PasswordFile.parse(existing)
+    if args.delete:
+        if not passwords.remove(args.username):
+            print(f"wire: no user {args.username!r} in {path}", file=sys.stderr)
+            return 1
+        action = "deleted"
+    else:
+        password = args.password
+        if password is None:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Again: ") != password:
+                print("wire: the passwords differ", file=sys.stderr)
+                return 1
+        salt = secrets.token_bytes(16)
+        passwords.set(args.username, mqtt.hash_password(password, salt=salt))
+        action = "set"
+    temporary = f"{path}.tmp"
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(passwords.dump())
+    os.replace(temporary, path)
+    out.write(f"{action} user {args.username!r} in {path}\n")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wire", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +170,16 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", help="PEM certificate chain: serve TLS")
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    serve.add_argument("--password-file", help="MQTT users (see `wire mqtt passwd`)")
+    serve.add_argument("--acl-file", help="MQTT topic access rules")
+
+    family_tools = commands.add_parser("mqtt", help="MQTT tools: passwd")
+    tools = family_tools.add_subparsers(dest="tool", required=True)
+    passwd = tools.add_parser("passwd", help="add, change or delete a user in a password file")
+    passwd.add_argument("file")
+    passwd.add_argument("username")
+    passwd.add_argument("--password", help="the password (default: prompt twice)")
+    passwd.add_argument("--delete", action="store_true", help="remove the user")
 
     demo = commands.add_parser("demo", help="show a codec at work")
     demo.add_argument("family", choices=["mqtt"])
@@ -171,8 +216,12 @@ def main(
                 port=args.port,
                 tls_cert=args.tls_cert,
                 tls_key=args.tls_key,
+                password_file=args.password_file,
+                acl_file=args.acl_file,
                 out=out,
             )
+        if args.command == "mqtt":
+            return _mqtt_passwd(args, out)
         from servers import fuzzing
 
         return fuzzing.run_campaign(

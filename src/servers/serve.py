@@ -6,13 +6,14 @@ import signal
 import ssl
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TextIO
 
 import trio
 
 from servers.mqtt import serve_mqtt
-from wire.mqtt import BrokerConfig
+from wire.mqtt import AccessControl, BrokerConfig, PasswordFile
 
 __all__ = ["FAMILIES", "run_serve"]
 
@@ -28,11 +29,28 @@ def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
     return context
 
 
+def broker_config(password_file: str | None, acl_file: str | None) -> BrokerConfig:
+    """A broker configuration with the given password and ACL files, if any."""
+    config = BrokerConfig()
+    if password_file is not None:
+        with open(password_file, encoding="utf-8") as handle:
+            passwords = PasswordFile.parse(handle.read())
+        config = replace(config, authenticate=passwords.authenticate)
+    if acl_file is not None:
+        with open(acl_file, encoding="utf-8") as handle:
+            acl = AccessControl.parse(handle.read())
+        config = replace(
+            config, authorize_publish=acl.can_publish, authorize_subscribe=acl.can_subscribe
+        )
+    return config
+
+
 async def _serve(
     families: Sequence[str],
     host: str,
     port: int | None,
     tls: ssl.SSLContext | None,
+    config: BrokerConfig,
     out: TextIO,
     task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -41,7 +59,7 @@ async def _serve(
         for family in families:
             chosen = FAMILIES[family] if port is None else port
             address = await nursery.start(
-                partial(serve_mqtt, host, chosen, config=BrokerConfig(), ssl_context=tls)
+                partial(serve_mqtt, host, chosen, config=config, ssl_context=tls)
             )
             scheme = "mqtts" if tls is not None else "mqtt"
             print(
@@ -65,6 +83,8 @@ def run_serve(
     port: int | None,
     tls_cert: str | None = None,
     tls_key: str | None = None,
+    password_file: str | None = None,
+    acl_file: str | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Run ``wire serve``; returns when a signal stops it."""
@@ -72,5 +92,7 @@ def run_serve(
     if port is not None and len(families) > 1:
         print("wire serve: --port needs a family", file=sys.stderr)
         return 2
-    trio.run(_serve, families, host, port, _tls_context(tls_cert, tls_key), out or sys.stdout)
+    config = broker_config(password_file, acl_file)
+    tls = _tls_context(tls_cert, tls_key)
+    trio.run(_serve, families, host, port, tls, config, out or sys.stdout)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -97,3 +98,32 @@ def test_wire_command_is_installed() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"type": "PINGREQ"}
+
+
+def test_mqtt_passwd_adds_changes_and_deletes(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "passwords"
+    code, out = run(["mqtt", "passwd", str(path), "alice", "--password", "one"])
+    assert code == 0 and "set user 'alice'" in out
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert mqtt.PasswordFile.parse(path.read_text()).verify("alice", b"one")
+    run(["mqtt", "passwd", str(path), "bob", "--password", "two"])
+    run(["mqtt", "passwd", str(path), "alice", "--password", "three"])
+    passwords = mqtt.PasswordFile.parse(path.read_text())
+    assert passwords.verify("alice", b"three") and passwords.verify("bob", b"two")
+    code, out = run(["mqtt", "passwd", str(path), "alice", "--delete"])
+    assert code == 0 and "deleted" in out
+    assert "alice" not in mqtt.PasswordFile.parse(path.read_text())
+
+
+def test_mqtt_passwd_delete_unknown_user(tmp_path: pathlib.Path) -> None:
+    code, _ = run(["mqtt", "passwd", str(tmp_path / "none"), "ghost", "--delete"])
+    assert code == 1
+
+
+def test_mqtt_passwd_prompts(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["pw", "pw", "pw", "other"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    path = tmp_path / "passwords"
+    assert run(["mqtt", "passwd", str(path), "carol"])[0] == 0
+    assert mqtt.PasswordFile.parse(path.read_text()).verify("carol", b"pw")
+    assert run(["mqtt", "passwd", str(path), "dave"])[0] == 1

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 
 import pytest
 import trio
 
 from servers.mqtt import BrokerServer, serve_mqtt
+from servers.serve import broker_config
 from wire import mqtt
 
 
@@ -210,3 +213,36 @@ def test_wire_serve_runs_until_sigterm(tmp_path: object) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+async def test_password_and_acl_files(nursery: trio.Nursery, tmp_path: pathlib.Path) -> None:
+    passwords = mqtt.PasswordFile()
+    passwords.set("alice", mqtt.hash_password("pw", salt=b"0123456789abcdef", n=16))
+    (tmp_path / "passwd").write_text(passwords.dump())
+    (tmp_path / "acl").write_text("user alice\ntopic readwrite alice/#\n")
+    config = broker_config(str(tmp_path / "passwd"), str(tmp_path / "acl"))
+    address = await nursery.start(partial(serve_mqtt, "127.0.0.1", 0, config=config))
+
+    stream = await trio.open_tcp_stream(*address)
+    refused = Client(stream, 5)
+    await refused.send(mqtt.Connect(client_id="x", username="alice", password=b"bad"))
+    assert await refused.receive() == mqtt.Connack(
+        reason_code=mqtt.ReasonCode.BAD_USER_NAME_OR_PASSWORD
+    )
+    assert await refused.closed()
+
+    alice = await connect(address, "a1", username="alice", password=b"pw")
+    await alice.send(
+        mqtt.Subscribe(1, (mqtt.Subscription("alice/in"), mqtt.Subscription("bob/in")))
+    )
+    assert await alice.receive() == mqtt.Suback(1, (0, mqtt.ReasonCode.NOT_AUTHORIZED))
+    await alice.send(
+        mqtt.Publish("bob/in", b"no", qos=1, packet_id=1),
+        mqtt.Publish("alice/in", b"yes", qos=1, packet_id=2),
+    )
+    assert await alice.receive() == mqtt.Puback(1, mqtt.ReasonCode.NOT_AUTHORIZED)
+    received = [await alice.receive(), await alice.receive()]
+    assert mqtt.Puback(2) in received
+    delivered = [p for p in received if isinstance(p, mqtt.Publish)]
+    assert [(p.topic_name, p.payload) for p in delivered] == [("alice/in", b"yes")]
+    nursery.cancel_scope.cancel()

@@ -16,6 +16,7 @@ reason code to answer with; misuse of the API raises
 :class:`wire.errors.LocalProtocolError`.
 """
 
+from wire.mqtt._access import AccessControl, PasswordFile, filter_covers, hash_password
 from wire.mqtt._broker import Broker, BrokerConfig, BrokerStats
 from wire.mqtt._broker_events import (
     BrokerEvent,
@@ -84,6 +85,7 @@ __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
     "MAX_PACKET_SIZE_LIMIT",
     "WILL_PROPERTIES",
+    "AccessControl",
     "Auth",
     "Broker",
     "BrokerConfig",
@@ -103,6 +105,7 @@ __all__ = [
     "PacketReader",
     "PacketTooLarge",
     "PacketType",
+    "PasswordFile",
     "Pingreq",
     "Pingresp",
     "Properties",
@@ -130,6 +133,8 @@ __all__ = [
     "decode",
     "encode",
     "encode_vbi",
+    "filter_covers",
+    "hash_password",
     "is_valid_topic_filter",
     "is_valid_topic_name",
     "packet_from_json",
