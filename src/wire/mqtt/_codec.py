@@ -259,8 +259,9 @@ def _read_properties(body: bytes, pos: int, kind: int) -> tuple[Properties, int]
         pid = spec.id
         if kind not in spec.packets:
             raise MQTTProtocolError(f"property {pid.spec_name} is not allowed in this packet")
-        if pid in seen and not spec.repeatable:
-            # Section 2.2.2.2: including a non-repeatable property twice is a Protocol Error.
+        if pid in seen and (not spec.repeatable or (kind != _PUBLISH and pid is _SUB_ID)):
+            # Section 2.2.2.2: including a non-repeatable property twice is a Protocol
+            # Error; section 3.8.2.1.2: SUBSCRIBE carries at most one Subscription Identifier.
             raise MQTTProtocolError(f"property {pid.spec_name} appears more than once")
         seen.add(pid)
         ptype = spec.type
@@ -291,8 +292,20 @@ def _read_properties(body: bytes, pos: int, kind: int) -> tuple[Properties, int]
         bounds = spec.bounds
         if bounds is not None and not bounds[0] <= value <= bounds[1]:  # type: ignore[operator]
             raise MQTTProtocolError(f"property {pid.spec_name} has invalid value {value!r}")
+        if pid is _RESPONSE_TOPIC and ("+" in value or "#" in value):  # type: ignore[operator]
+            raise MQTTProtocolError("Response Topic contains a wildcard")  # [MQTT-3.3.2-14]
         items.append((pid, value))
+    if _AUTH_DATA in seen and _AUTH_METHOD not in seen:
+        # Section 3.1.2.11.10 / 3.2.2.3.18: Authentication Data needs a Method.
+        raise MQTTProtocolError("Authentication Data without Authentication Method")
     return trusted_properties(tuple(items)), end
+
+
+_PUBLISH: Final = int(PacketType.PUBLISH)
+_SUB_ID: Final = PropertyId.SUBSCRIPTION_IDENTIFIER
+_RESPONSE_TOPIC: Final = PropertyId.RESPONSE_TOPIC
+_AUTH_DATA: Final = PropertyId.AUTHENTICATION_DATA
+_AUTH_METHOD: Final = PropertyId.AUTHENTICATION_METHOD
 
 
 def _reason(code: int, packet_type: PacketType, version: int) -> int:
@@ -475,7 +488,9 @@ def _parse_subscribe(flags: int, body: bytes, version: int) -> Subscribe:
         pos += 1
         qos = options & 0x03
         if qos == 3:
-            raise MalformedPacket("subscription QoS must not be 3")  # [MQTT-3.8.3-4]
+            if version == 4:
+                raise MalformedPacket("subscription QoS must not be 3")  # [MQTT-3-8.3-4]
+            raise MQTTProtocolError("subscription QoS must not be 3")  # 5.0 section 3.8.3.1
         if version == 4:
             if options & 0xFC:
                 raise MalformedPacket(
@@ -492,6 +507,8 @@ def _parse_subscribe(flags: int, body: bytes, version: int) -> Subscribe:
                 raise MQTTProtocolError("Retain Handling must not be 3")
         if not topic_filter:
             raise MalformedPacket("topic filter must not be empty")  # [MQTT-4.7.3-1]
+        if options & 0x04 and topic_filter.startswith("$share/"):
+            raise MQTTProtocolError("No Local on a shared subscription")  # [MQTT-3.8.3-4]
         subscriptions.append(
             Subscription(
                 topic_filter,
@@ -581,7 +598,9 @@ def _reason_and_properties_parser(
         code = _reason(body[0], packet_type, 5)
         properties = NO_PROPERTIES
         pos = 1
-        if len(body) > 1:
+        if len(body) > 1 or packet_type is PacketType.AUTH:
+            # Section 3.14.2.2.1: a DISCONNECT with Remaining Length 1 has no Property
+            # Length; AUTH has no such rule (3.15.2.2.1), so its Property Length is due.
             properties, pos = _read_properties(body, 1, packet_type)
         _expect_end(body, pos, packet_type)
         return cls(code, properties)
@@ -679,10 +698,15 @@ def _properties(properties: Properties, kind: int, version: int) -> bytes:
     if not properties.items:
         return b"\x00"
     out = []
+    sub_ids = 0
     for pid, value in properties.items:
         spec = _SPECS[pid]
         if kind not in spec.packets:
             raise LocalProtocolError(f"property {pid.spec_name} is not allowed in this packet")
+        if pid is _SUB_ID:
+            sub_ids += 1
+            if sub_ids > 1 and kind != _PUBLISH:
+                raise LocalProtocolError("SUBSCRIBE carries at most one Subscription Identifier")
         out.append(_SMALL_VBI[pid])
         ptype = spec.type
         if ptype is PropertyType.BYTE:
@@ -700,6 +724,8 @@ def _properties(properties: Properties, kind: int, version: int) -> bytes:
         else:
             assert isinstance(value, tuple)
             out.append(_string(value[0]) + _string(value[1]))
+    if properties.get(_AUTH_DATA) is not None and properties.get(_AUTH_METHOD) is None:
+        raise LocalProtocolError("Authentication Data needs an Authentication Method")
     data = b"".join(out)
     return encode_vbi(len(data)) + data
 
@@ -865,8 +891,13 @@ def _reason_and_properties_encoder(first: int) -> Callable[[Any, int], bytes]:
             return bytes((first, 0))
         _check_reason_code(code, packet_type, 5)
         if not properties.items:
-            # Sections 3.14.2.1 / 3.15.2.1: Remaining Length 0 means success, no properties.
-            return bytes((first, 0)) if not code else bytes((first, 1, code))
+            # Sections 3.14.2.1 / 3.15.2.1: Remaining Length 0 means success, no
+            # properties; only DISCONNECT may then stop after its reason code.
+            if not code:
+                return bytes((first, 0))
+            if packet_type is PacketType.DISCONNECT:
+                return bytes((first, 1, code))
+            return bytes((first, 2, code, 0))
         return _frame(first, bytes((code,)) + _properties(properties, packet_type, 5))
 
     return encode

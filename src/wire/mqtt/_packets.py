@@ -290,6 +290,8 @@ class Subscription:
         _check_flag("no_local", self.no_local)
         _check_flag("retain_as_published", self.retain_as_published)
         _check_int("retain_handling", self.retain_handling, 0, 2)
+        if self.no_local and self.topic_filter.startswith("$share/"):
+            raise _fail("No Local cannot be set on a shared subscription")  # [MQTT-3.8.3-4]
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,6 +212,12 @@ def check_value(spec: PropertySpec, value: object) -> str | None:
             return f"must be in {low}..{high}, got {value}"
         return None
     if ptype is _T.UTF8_STRING:
+        if (
+            spec.id is PropertyId.RESPONSE_TOPIC
+            and isinstance(value, str)
+            and ("+" in value or "#" in value)
+        ):
+            return "must not contain wildcards"  # [MQTT-3.3.2-14]
         return _check_string(value)
     if ptype is _T.BINARY_DATA:
         if not isinstance(value, bytes):

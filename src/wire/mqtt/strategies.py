@@ -87,6 +87,8 @@ def packet_ids() -> st.SearchStrategy[int]:
 def _value(spec: PropertySpec) -> st.SearchStrategy[Any]:
     if spec.bounds is not None:
         return st.integers(*spec.bounds)
+    if spec.id is PropertyId.RESPONSE_TOPIC:
+        return topic_names()
     if spec.type is PropertyType.UTF8_STRING:
         return utf8_strings()
     if spec.type is PropertyType.BINARY_DATA:
@@ -107,10 +109,16 @@ def properties(
         seen: set[PropertyId] = set()
         kept = []
         for pid, value in items:
-            if pid in seen and not _SPECS[pid].repeatable:
+            repeatable = _SPECS[pid].repeatable and (
+                pid is not PropertyId.SUBSCRIPTION_IDENTIFIER or kind == PacketType.PUBLISH
+            )
+            if pid in seen and not repeatable:
                 continue
             seen.add(pid)
             kept.append((pid, value))
+        if PropertyId.AUTHENTICATION_DATA in seen and PropertyId.AUTHENTICATION_METHOD not in seen:
+            # Authentication Data needs an Authentication Method (section 3.1.2.11.10).
+            kept.append((PropertyId.AUTHENTICATION_METHOD, "SCRAM-SHA-1"))
         return Properties(tuple(kept))
 
     return st.lists(item, max_size=5).map(build)

@@ -105,7 +105,7 @@ def test_variable_byte_integer_boundaries(value: int, encoded: str) -> None:
         (mqtt.Disconnect(), 4, "e000"),
         (mqtt.Disconnect(), 5, "e000"),
         (mqtt.Disconnect(reason_code=0x8B), 5, "e0018b"),
-        (mqtt.Auth(reason_code=0x18), 5, "f00118"),
+        (mqtt.Auth(reason_code=0x18), 5, "f0021800"),
         (mqtt.Puback(7), 5, "40020007"),
         (mqtt.Puback(7, reason_code=0x10), 5, "4003000710"),
         (mqtt.Pubrel(7), 4, "62020007"),
@@ -164,3 +164,19 @@ def test_user_property_order_and_repeats_survive() -> None:
     result = mqtt.decode(mqtt.encode(packet), version=5)
     assert result is not None
     assert result[0].properties.items == props.items  # type: ignore[union-attr]
+
+
+def test_encode_rejects_rules_on_property_combinations() -> None:
+    two_ids = Properties(
+        ((PropertyId.SUBSCRIPTION_IDENTIFIER, 1), (PropertyId.SUBSCRIPTION_IDENTIFIER, 2))
+    )
+    with pytest.raises(LocalProtocolError, match="at most one Subscription Identifier"):
+        mqtt.encode(mqtt.Subscribe(1, (mqtt.Subscription("a"),), two_ids))
+    # PUBLISH may carry several (one per matching subscription).
+    assert mqtt.encode(mqtt.Publish("a", properties=two_ids))
+    with pytest.raises(LocalProtocolError, match="needs an Authentication Method"):
+        mqtt.encode(mqtt.Auth(properties=P(authentication_data=b"x")))
+    with pytest.raises(LocalProtocolError, match="wildcards"):
+        P(response_topic="replies/+")
+    with pytest.raises(LocalProtocolError, match="shared subscription"):
+        mqtt.Subscription("$share/g/a", no_local=True)
