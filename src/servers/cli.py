@@ -181,6 +181,13 @@ def _build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--password", help="the password (default: prompt twice)")
     passwd.add_argument("--delete", action="store_true", help="remove the user")
 
+    conform = commands.add_parser("conform", help="run a conformance suite against any peer")
+    conform.add_argument("suite", choices=["mqtt-broker"])
+    conform.add_argument("--target", required=True, help="HOST:PORT of the peer")
+    conform.add_argument("--version", type=int, choices=[4, 5], action="append")
+    conform.add_argument("--only", action="append", default=[], help="statement id substring")
+    conform.add_argument("--json", action="store_true", help="print results as JSON")
+
     demo = commands.add_parser("demo", help="show a codec at work")
     demo.add_argument("family", choices=["mqtt"])
 
@@ -222,6 +229,18 @@ def main(
             )
         if args.command == "mqtt":
             return _mqtt_passwd(args, out)
+        if args.command == "conform":
+            from servers.conform import run_suite
+            from servers.conform.mqtt_broker import SUITE
+
+            return run_suite(
+                SUITE,
+                args.target,
+                versions=args.version or (4, 5),
+                only=args.only,
+                as_json=args.json,
+                out=out,
+            )
         from servers import fuzzing
 
         return fuzzing.run_campaign(

@@ -109,13 +109,18 @@ class BrokerServer:
                 nursery.start_soon(self._write_loop, conn_id, peer, nursery.cancel_scope)
                 await self._read_loop(conn_id, peer)
                 nursery.cancel_scope.cancel()
+        except Exception:
+            log.exception("internal error on connection %d; closed", conn_id)
         finally:
             # Only the server's own shutdown cancels a handler from outside.
             stopping = trio.current_effective_deadline() == -math.inf
             with trio.CancelScope(shield=True):
                 if stopping:
                     await self._say_goodbye(conn_id, stream)
-                broker.receive_eof(conn_id, self._clock())
+                try:
+                    broker.receive_eof(conn_id, self._clock())
+                except Exception:
+                    log.exception("internal error closing connection %d", conn_id)
                 del self._peers[conn_id]
                 self._flush()
                 await trio.aclose_forcefully(stream)
@@ -143,7 +148,12 @@ class BrokerServer:
                 return
             if not data:
                 return
-            broker.receive_data(conn_id, data, self._clock())
+            try:
+                broker.receive_data(conn_id, data, self._clock())
+            except Exception:
+                # A bug of ours must cost this connection only, never the server.
+                log.exception("internal error on connection %d; closing it", conn_id)
+                return
             self._flush()
 
     async def _write_loop(self, conn_id: int, peer: _Peer, cancel_scope: trio.CancelScope) -> None:
@@ -177,7 +187,10 @@ class BrokerServer:
             now = self._clock()
             deadline = broker.next_deadline()
             if deadline is not None and deadline <= now:
-                broker.tick(now)
+                try:
+                    broker.tick(now)
+                except Exception:
+                    log.exception("internal error in the broker's timers")
                 self._flush()
 
     async def serve(
