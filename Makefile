@@ -1,5 +1,5 @@
 # Two entry points for a fresh clone with only python3 and make:
-#   make run   - the main job (today: the MQTT codec through the `wire` command)
+#   make run   - the main job: `wire serve`, every family built so far on loopback
 #   make test  - lint, type-check and the test suite with coverage
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/wire demo mqtt
+	$(BIN)/wire serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests fuzz benchmarks

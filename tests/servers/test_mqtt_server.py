@@ -246,3 +246,25 @@ async def test_password_and_acl_files(nursery: trio.Nursery, tmp_path: pathlib.P
     delivered = [p for p in received if isinstance(p, mqtt.Publish)]
     assert [(p.topic_name, p.payload) for p in delivered] == [("alice/in", b"yes")]
     nursery.cancel_scope.cancel()
+
+
+async def test_tls_listener(nursery: trio.Nursery) -> None:
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    address = await nursery.start(partial(serve_mqtt, "127.0.0.1", 0, ssl_context=server_context))
+    raw = await trio.open_tcp_stream(*address)
+    stream = trio.SSLStream(raw, client_context, server_hostname="127.0.0.1")
+    client = Client(stream, 5)  # type: ignore[arg-type]
+    await client.send(mqtt.Connect(client_id="tls"))
+    connack = await client.receive()
+    assert isinstance(connack, mqtt.Connack) and connack.reason_code == 0
+    await client.send(mqtt.Pingreq())
+    assert await client.receive() == mqtt.Pingresp()
+    nursery.cancel_scope.cancel()
