@@ -201,26 +201,26 @@ class SqliteStore:
             sessions[client_id] = session
             snapshot.sessions.append(session)
         for row in db.execute("SELECT * FROM subscriptions ORDER BY rowid"):
-            session = sessions.get(row[0])
-            if session is not None:
-                session.subscriptions.append(
+            owner = sessions.get(row[0])
+            if owner is not None:
+                owner.subscriptions.append(
                     StoredSubscription(row[1], row[2], bool(row[3]), bool(row[4]), row[5], row[6])
                 )
         for row in db.execute("SELECT * FROM deliveries ORDER BY client_id, number"):
-            session = sessions.get(row[0])
-            if session is None:
+            owner = sessions.get(row[0])
+            if owner is None:
                 continue
             message = StoredMessage(row[2], row[3], row[4], bool(row[5]), row[6], row[7], row[8])
             ids = tuple(json.loads(row[11]))
-            session.deliveries.append(
+            owner.deliveries.append(
                 (row[1], message, row[9], bool(row[10]), ids, row[12], bool(row[13]))
             )
         for client_id, packet_id in db.execute(
             "SELECT client_id, packet_id FROM incoming ORDER BY client_id, packet_id"
         ):
-            session = sessions.get(client_id)
-            if session is not None:
-                session.incoming_qos2.append(packet_id)
+            owner = sessions.get(client_id)
+            if owner is not None:
+                owner.incoming_qos2.append(packet_id)
         for topic, payload, qos, properties, expires_at, origin in db.execute(
             "SELECT topic, payload, qos, properties, expires_at, origin FROM retained"
         ):
