@@ -173,8 +173,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--password-file", help="MQTT users (see `wire mqtt passwd`)")
     serve.add_argument("--acl-file", help="MQTT topic access rules")
 
-    family_tools = commands.add_parser("mqtt", help="MQTT tools: passwd")
+    family_tools = commands.add_parser("mqtt", help="MQTT tools: pub, sub, passwd")
     tools = family_tools.add_subparsers(dest="tool", required=True)
+    from servers.mqtt_tools import add_arguments
+
+    add_arguments(tools)
     passwd = tools.add_parser("passwd", help="add, change or delete a user in a password file")
     passwd.add_argument("file")
     passwd.add_argument("username")
@@ -228,6 +231,12 @@ def main(
                 out=out,
             )
         if args.command == "mqtt":
+            from servers import mqtt_tools
+
+            if args.tool == "pub":
+                return mqtt_tools.run_pub(args, stdin, out)
+            if args.tool == "sub":
+                return mqtt_tools.run_sub(args, out)
             return _mqtt_passwd(args, out)
         if args.command == "conform":
             from servers.conform import run_suite
