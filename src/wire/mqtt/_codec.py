@@ -155,9 +155,32 @@ def decode_at(
     if available < total:
         return None
     start = pos + header
+    if first >> 4 == 3:
+        return _publish_at(data, first & 0x0F, start, start + length, version), total
     body = data[start : start + length]
     parser = _PARSERS[first >> 4]
     return parser(first & 0x0F, body, version), total
+
+
+def packet_size_hint(data: bytes, pos: int) -> int:
+    """How many bytes from ``pos`` the packet there needs before it can be decoded.
+
+    Used by readers that wait for a whole packet without re-parsing each chunk.
+    """
+    index = pos + 1
+    value = 0
+    shift = 0
+    end = len(data)
+    for _ in range(4):
+        if index >= end:
+            return index - pos + 1
+        byte = data[index]
+        value |= (byte & 0x7F) << shift
+        index += 1
+        if not byte & 0x80:
+            return index - pos + value
+        shift += 7
+    return index - pos  # an invalid length: decode_at will say so
 
 
 def _remaining_length(data: bytes, pos: int) -> tuple[int, int]:
@@ -238,6 +261,26 @@ def _packet_id(body: bytes, pos: int) -> int:
     return packet_id
 
 
+# Property data types as small ints: comparing ints is much cheaper than enum
+# member lookups on the decoder's hot path.
+_BYTE, _TWO, _FOUR, _VBI, _STRING, _BINARY, _PAIR = range(7)
+_TYPE_CODES: Final = {
+    PropertyType.BYTE: _BYTE,
+    PropertyType.TWO_BYTE_INTEGER: _TWO,
+    PropertyType.FOUR_BYTE_INTEGER: _FOUR,
+    PropertyType.VARIABLE_BYTE_INTEGER: _VBI,
+    PropertyType.UTF8_STRING: _STRING,
+    PropertyType.BINARY_DATA: _BINARY,
+    PropertyType.UTF8_STRING_PAIR: _PAIR,
+}
+_ENCODE_TYPE: Final = {pid: _TYPE_CODES[spec.type] for pid, spec in _SPECS.items()}
+#: Identifier -> (PropertyId, type code, bounds, allowed packet kinds, repeatable).
+_DECODE_TABLE: Final = {
+    pid: (spec.id, _TYPE_CODES[spec.type], spec.bounds, spec.packets, spec.repeatable)
+    for pid, spec in _SPECS.items()
+}
+
+
 def _read_properties(body: bytes, pos: int, kind: int) -> tuple[Properties, int]:
     """Read a property list (section 2.2.2) for packet ``kind``."""
     length, pos = _read_vbi(body, pos, "property length")
@@ -251,49 +294,48 @@ def _read_properties(body: bytes, pos: int, kind: int) -> tuple[Properties, int]
     seen: set[int] = set()
     index = 0
     size = len(data)
+    table = _DECODE_TABLE
     while index < size:
-        spec = _SPECS.get(data[index])
-        if spec is None:
+        entry = table.get(data[index])
+        if entry is None:
             raise MalformedPacket(f"unknown property identifier 0x{data[index]:02x}")
         index += 1
-        pid = spec.id
-        if kind not in spec.packets:
+        pid, code, bounds, packets, repeatable = entry
+        if kind not in packets:
             raise MQTTProtocolError(f"property {pid.spec_name} is not allowed in this packet")
-        if pid in seen and (not spec.repeatable or (kind != _PUBLISH and pid is _SUB_ID)):
+        if pid in seen and (not repeatable or (kind != _PUBLISH and pid is _SUB_ID)):
             # Section 2.2.2.2: including a non-repeatable property twice is a Protocol
             # Error; section 3.8.2.1.2: SUBSCRIBE carries at most one Subscription Identifier.
             raise MQTTProtocolError(f"property {pid.spec_name} appears more than once")
         seen.add(pid)
-        ptype = spec.type
         value: PropertyValue
-        if ptype is PropertyType.BYTE:
-            if index >= size:
-                raise MalformedPacket(f"property {pid.spec_name} is truncated")
-            value = data[index]
-            index += 1
-        elif ptype is PropertyType.TWO_BYTE_INTEGER:
-            value = _read_u16(data, index, f"property {pid.spec_name}")
-            index += 2
-        elif ptype is PropertyType.FOUR_BYTE_INTEGER:
+        if code == _STRING:
+            value, index = _read_str(data, index, f"property {pid.spec_name}")
+            if pid is _RESPONSE_TOPIC and ("+" in value or "#" in value):
+                raise MQTTProtocolError("Response Topic contains a wildcard")  # [MQTT-3.3.2-14]
+        elif code == _PAIR:
+            name, index = _read_str(data, index, "user property name")
+            text, index = _read_str(data, index, "user property value")
+            value = (name, text)
+        elif code == _FOUR:
             if index + 4 > size:
                 raise MalformedPacket(f"property {pid.spec_name} is truncated")
             value = _unpack_u32(data, index)[0]
             index += 4
-        elif ptype is PropertyType.VARIABLE_BYTE_INTEGER:
+        elif code == _TWO:
+            value = _read_u16(data, index, f"property {pid.spec_name}")
+            index += 2
+        elif code == _BYTE:
+            if index >= size:
+                raise MalformedPacket(f"property {pid.spec_name} is truncated")
+            value = data[index]
+            index += 1
+        elif code == _VBI:
             value, index = _read_vbi(data, index, f"property {pid.spec_name}")
-        elif ptype is PropertyType.UTF8_STRING:
-            value, index = _read_str(data, index, f"property {pid.spec_name}")
-        elif ptype is PropertyType.BINARY_DATA:
-            value, index = _read_bytes(data, index, f"property {pid.spec_name}")
         else:
-            name, index = _read_str(data, index, "user property name")
-            text, index = _read_str(data, index, "user property value")
-            value = (name, text)
-        bounds = spec.bounds
+            value, index = _read_bytes(data, index, f"property {pid.spec_name}")
         if bounds is not None and not bounds[0] <= value <= bounds[1]:  # type: ignore[operator]
             raise MQTTProtocolError(f"property {pid.spec_name} has invalid value {value!r}")
-        if pid is _RESPONSE_TOPIC and ("+" in value or "#" in value):  # type: ignore[operator]
-            raise MQTTProtocolError("Response Topic contains a wildcard")  # [MQTT-3.3.2-14]
         items.append((pid, value))
     if _AUTH_DATA in seen and _AUTH_METHOD not in seen:
         # Section 3.1.2.11.10 / 3.2.2.3.18: Authentication Data needs a Method.
@@ -414,37 +456,87 @@ def _check_received_topic(topic: str, *, allow_empty: bool) -> None:
 
 
 def _parse_publish(flags: int, body: bytes, version: int) -> Publish:
+    return _publish_at(body, flags, 0, len(body), version)
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The setter of slot ``name`` of ``cls``, to fill a decoded packet without checks."""
+    setter: Callable[[object, object], None] = getattr(cls, name).__set__
+    return setter
+
+
+# Slot setters of the packet classes: building a decoded packet through them skips
+# the constructor's checks (the decoder made them already) and costs a third.
+_SET_TOPIC = _slot_setter(Publish, "topic_name")
+_SET_PAYLOAD = _slot_setter(Publish, "payload")
+_SET_QOS = _slot_setter(Publish, "qos")
+_SET_RETAIN = _slot_setter(Publish, "retain")
+_SET_DUP = _slot_setter(Publish, "dup")
+_SET_PUBLISH_ID = _slot_setter(Publish, "packet_id")
+_SET_PUBLISH_PROPERTIES = _slot_setter(Publish, "properties")
+_new = object.__new__
+
+
+def _publish_at(data: bytes, flags: int, start: int, end: int, version: int) -> Publish:
+    """Decode the PUBLISH body ``data[start:end]`` without copying it first."""
     qos = (flags >> 1) & 0x03
     if qos == 3:
         raise MalformedPacket("PUBLISH QoS must not be 3")  # [MQTT-3.3.1-4]
-    dup = bool(flags & 0x08)
+    dup = flags & 0x08
     if dup and not qos:
         raise MalformedPacket("DUP must be 0 for QoS 0")  # [MQTT-3.3.1-2]
-    topic, pos = _read_str(body, 0, "topic name")
+    pos = start + 2
+    if pos > end:
+        raise MalformedPacket("topic name length is truncated")
+    stop = pos + ((data[start] << 8) | data[start + 1])
+    if stop > end:
+        raise MalformedPacket("topic name is truncated")
+    try:
+        topic = data[pos:stop].decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedPacket("topic name is not well-formed UTF-8") from None
+    if "\x00" in topic:
+        raise MalformedPacket("topic name contains U+0000")  # [MQTT-1.5.4-2]
     if "+" in topic or "#" in topic or not topic:
         _check_received_topic(topic, allow_empty=version == 5)
+    pos = stop
     packet_id = None
     if qos:
-        packet_id = _packet_id(body, pos)
+        if pos + 2 > end:
+            raise MalformedPacket("packet identifier is truncated")
+        packet_id = (data[pos] << 8) | data[pos + 1]
+        if not packet_id:
+            raise MalformedPacket("packet identifier must not be 0")  # [MQTT-2.3.1-1]
         pos += 2
     properties = NO_PROPERTIES
     if version == 5:
-        properties, pos = _read_properties(body, pos, PacketType.PUBLISH)
-        if not topic and properties.get(PropertyId.TOPIC_ALIAS) is None:
-            # Section 3.3.2.3.4: an empty topic name needs a Topic Alias.
-            raise MQTTProtocolError("empty topic name without a Topic Alias")
-    payload = body[pos:]
-    packet = object.__new__(Publish)
-    # The decoder has checked every field; skip the constructor's checks on the hot path.
-    setattr_ = object.__setattr__
-    setattr_(packet, "topic_name", topic)
-    setattr_(packet, "payload", payload)
-    setattr_(packet, "qos", qos)
-    setattr_(packet, "retain", bool(flags & 0x01))
-    setattr_(packet, "dup", dup)
-    setattr_(packet, "packet_id", packet_id)
-    setattr_(packet, "properties", properties)
+        if pos >= end:
+            raise MalformedPacket("property length is truncated")
+        if data[pos]:
+            body = data[pos:end]
+            properties, used = _read_properties(body, 0, _PUBLISH)
+            pos += used
+            if not topic and properties.get(PropertyId.TOPIC_ALIAS) is None:
+                # Section 3.3.2.3.4: an empty topic name needs a Topic Alias.
+                raise MQTTProtocolError("empty topic name without a Topic Alias")
+        else:
+            pos += 1
+            if not topic:
+                raise MQTTProtocolError("empty topic name without a Topic Alias")
+    packet = _new(Publish)
+    _SET_TOPIC(packet, topic)
+    _SET_PAYLOAD(packet, data[pos:end])
+    _SET_QOS(packet, qos)
+    _SET_RETAIN(packet, flags & 0x01 == 1)
+    _SET_DUP(packet, dup == 8)
+    _SET_PUBLISH_ID(packet, packet_id)
+    _SET_PUBLISH_PROPERTIES(packet, properties)
     return packet
+
+
+_SET_ACK_ID = _slot_setter(Puback, "packet_id")
+_SET_ACK_CODE = _slot_setter(Puback, "reason_code")
+_SET_ACK_PROPERTIES = _slot_setter(Puback, "properties")
 
 
 def _acknowledgement_parser(
@@ -452,21 +544,34 @@ def _acknowledgement_parser(
 ) -> Callable[[int, bytes, int], Packet]:
     packet_type = cls.packet_type
 
+    success = ReasonCode.SUCCESS
+
     def parse(flags: int, body: bytes, version: int) -> Packet:
-        _expect_flags(flags, expected_flags, packet_type)
-        packet_id = _packet_id(body, 0)
+        if flags != expected_flags:
+            _expect_flags(flags, expected_flags, packet_type)
         size = len(body)
-        if version == 4 or size == 2:
-            _expect_end(body, 2, packet_type)
-            return cls(packet_id)
-        code = _reason(body[2], packet_type, 5)
-        properties = NO_PROPERTIES
-        pos = 3
-        if size > 3:
-            # Section 3.4.2.2.1: with Remaining Length 3 there are no properties.
-            properties, pos = _read_properties(body, pos, packet_type)
-        _expect_end(body, pos, packet_type)
-        return cls(packet_id, code, properties)
+        if size == 2:
+            packet_id = (body[0] << 8) | body[1]
+            if not packet_id:
+                raise MalformedPacket("packet identifier must not be 0")  # [MQTT-2.3.1-1]
+            code: int = success
+            properties = NO_PROPERTIES
+        else:
+            packet_id = _packet_id(body, 0)
+            if version == 4:
+                _expect_end(body, 2, packet_type)
+            code = _reason(body[2], packet_type, 5)
+            properties = NO_PROPERTIES
+            pos = 3
+            if size > 3:
+                # Section 3.4.2.2.1: with Remaining Length 3 there are no properties.
+                properties, pos = _read_properties(body, pos, packet_type)
+            _expect_end(body, pos, packet_type)
+        packet = _new(cls)
+        _SET_ACK_ID(packet, packet_id)
+        _SET_ACK_CODE(packet, code)
+        _SET_ACK_PROPERTIES(packet, properties)
+        return packet
 
     return parse
 
@@ -678,6 +783,8 @@ def _frame(first: int, body: bytes) -> bytes:
     size = len(body)
     if size < 0x80:
         return bytes((first, size)) + body
+    if size < 0x4000:
+        return bytes((first, (size & 0x7F) | 0x80, size >> 7)) + body
     return b"".join((bytes((first,)), encode_vbi(size), body))
 
 
@@ -708,22 +815,22 @@ def _properties(properties: Properties, kind: int, version: int) -> bytes:
             if sub_ids > 1 and kind != _PUBLISH:
                 raise LocalProtocolError("SUBSCRIBE carries at most one Subscription Identifier")
         out.append(_SMALL_VBI[pid])
-        ptype = spec.type
-        if ptype is PropertyType.BYTE:
-            out.append(bytes((value,)))  # type: ignore[arg-type]
-        elif ptype is PropertyType.TWO_BYTE_INTEGER:
-            out.append(_pack_u16(value))
-        elif ptype is PropertyType.FOUR_BYTE_INTEGER:
-            out.append(_pack_u32(value))
-        elif ptype is PropertyType.VARIABLE_BYTE_INTEGER:
-            out.append(encode_vbi(value))  # type: ignore[arg-type]
-        elif ptype is PropertyType.UTF8_STRING:
+        code = _ENCODE_TYPE[pid]
+        if code == _STRING:
             out.append(_string(value))  # type: ignore[arg-type]
-        elif ptype is PropertyType.BINARY_DATA:
-            out.append(_binary(value))  # type: ignore[arg-type]
-        else:
+        elif code == _PAIR:
             assert isinstance(value, tuple)
             out.append(_string(value[0]) + _string(value[1]))
+        elif code == _FOUR:
+            out.append(_pack_u32(value))
+        elif code == _TWO:
+            out.append(_pack_u16(value))
+        elif code == _BYTE:
+            out.append(bytes((value,)))  # type: ignore[arg-type]
+        elif code == _VBI:
+            out.append(encode_vbi(value))  # type: ignore[arg-type]
+        else:
+            out.append(_binary(value))  # type: ignore[arg-type]
     if properties.get(_AUTH_DATA) is not None and properties.get(_AUTH_METHOD) is None:
         raise LocalProtocolError("Authentication Data needs an Authentication Method")
     data = b"".join(out)
@@ -778,30 +885,37 @@ def _encode_connack(packet: Any, version: int) -> bytes:
 
 
 def _encode_publish(packet: Any, version: int) -> bytes:
-    topic = packet.topic_name.encode("utf-8")
-    qos = packet.qos
-    first = 0x30 | (qos << 1)
-    if packet.retain:
-        first |= 0x01
-    if packet.dup:
-        first |= 0x08
-    parts = [_pack_u16(len(topic)), topic]
+    topic: bytes = packet.topic_name.encode("utf-8")
+    qos: int = packet.qos
+    first = 0x30 | (qos << 1) | (1 if packet.retain else 0) | (8 if packet.dup else 0)
+    size = len(topic)
+    header = _pack_u16(size) + topic
     if qos:
-        parts.append(_pack_u16(packet.packet_id))
+        header += _pack_u16(packet.packet_id)
+    properties: Properties = packet.properties
     if version == 5:
-        properties: Properties = packet.properties
-        if not topic and properties.get(PropertyId.TOPIC_ALIAS) is None:
+        if properties.items:
+            if not topic and properties.get(PropertyId.TOPIC_ALIAS) is None:
+                raise LocalProtocolError("an empty topic name needs a Topic Alias property")
+            header += _properties(properties, _PUBLISH, 5)
+        elif not topic:
             raise LocalProtocolError("an empty topic name needs a Topic Alias property")
-        parts.append(_properties(properties, PacketType.PUBLISH, 5))
+        else:
+            header += b"\x00"
     elif not topic:
         raise LocalProtocolError("MQTT 3.1.1 PUBLISH needs a topic name")
-    elif packet.properties.items:
+    elif properties.items:
         raise LocalProtocolError("MQTT 3.1.1 packets carry no properties")
-    payload = packet.payload
-    if len(payload) > 268_435_455 - sum(map(len, parts)):
+    payload: bytes = packet.payload
+    size = len(header) + len(payload)
+    # Remaining Length inline for the sizes that matter (section 1.5.5).
+    if size < 0x80:
+        return bytes((first, size)) + header + payload
+    if size < 0x4000:
+        return b"".join((bytes((first, (size & 0x7F) | 0x80, size >> 7)), header, payload))
+    if size > 268_435_455:
         raise LocalProtocolError("PUBLISH is larger than MQTT allows")
-    parts.append(payload)
-    return _frame(first, b"".join(parts))
+    return b"".join((bytes((first,)), encode_vbi(size), header, payload))
 
 
 def _acknowledgement_encoder(first: int) -> Callable[[Any, int], bytes]:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from wire.errors import LocalProtocolError
-from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE_LIMIT, decode_at
+from wire.mqtt._codec import (
+    DEFAULT_MAX_PACKET_SIZE,
+    MAX_PACKET_SIZE_LIMIT,
+    decode_at,
+    packet_size_hint,
+)
 from wire.mqtt._errors import MQTTRemoteError
 from wire.mqtt._packets import Connect, Packet
 
@@ -27,7 +32,7 @@ class PacketReader:
         max_packet_size: Largest packet accepted, in bytes, fixed header included.
     """
 
-    __slots__ = ("_buffer", "_error", "max_packet_size", "version")
+    __slots__ = ("_buffer", "_error", "_need", "max_packet_size", "version")
 
     def __init__(self, *, version: int = 5, max_packet_size: int = DEFAULT_MAX_PACKET_SIZE) -> None:
         if version not in (4, 5):
@@ -38,7 +43,8 @@ class PacketReader:
             )
         self.version = version
         self.max_packet_size = max_packet_size
-        self._buffer = b""
+        self._buffer = bytearray()
+        self._need = 0
         self._error: MQTTRemoteError | None = None
 
     @property
@@ -63,8 +69,9 @@ class PacketReader:
         self, data: bytes | bytearray | memoryview
     ) -> tuple[list[Packet], MQTTRemoteError | None]:
         """Like :meth:`feed`, but return the packets before an error with the error."""
-        _, spans, error = self._scan(data)
-        return [span[0] for span in spans], error
+        packets: list[Packet] = []
+        error = self._scan(data, packets, None)
+        return packets, error
 
     def feed_raw(
         self, data: bytes | bytearray | memoryview
@@ -73,33 +80,53 @@ class PacketReader:
 
         A broker uses the bytes to pass a PUBLISH through without re-encoding it.
         """
-        buffer, spans, error = self._scan(data)
-        return [(packet, buffer[start:end]) for packet, start, end in spans], error
+        packets: list[Packet] = []
+        raws: list[bytes] = []
+        error = self._scan(data, packets, raws)
+        return list(zip(packets, raws, strict=True)), error
 
     def _scan(
-        self, data: bytes | bytearray | memoryview
-    ) -> tuple[bytes, list[tuple[Packet, int, int]], MQTTRemoteError | None]:
+        self,
+        data: bytes | bytearray | memoryview,
+        packets: list[Packet],
+        raws: list[bytes] | None,
+    ) -> MQTTRemoteError | None:
         if self._error is not None:
-            return b"", [], self._error
-        buffer = self._buffer + data if self._buffer else bytes(data)
-        spans: list[tuple[Packet, int, int]] = []
+            return self._error
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            if len(buffer) < self._need:
+                # Still short of the packet the fixed header announced: no re-parse,
+                # so a packet trickled byte by byte costs linear time, not quadratic.
+                return None
+            view = bytes(buffer)
+            buffer.clear()
+        else:
+            view = data if type(data) is bytes else bytes(data)
         pos = 0
         version = self.version
         limit = self.max_packet_size
         try:
             while True:
-                result = decode_at(buffer, pos, version, limit)
+                result = decode_at(view, pos, version, limit)
                 if result is None:
                     break
                 packet, used = result
-                spans.append((packet, pos, pos + used))
+                packets.append(packet)
+                if raws is not None:
+                    raws.append(view[pos : pos + used])
                 pos += used
                 if type(packet) is Connect:
                     # The server learns the protocol level from CONNECT (section 3.1.2.2).
                     version = self.version = packet.protocol_level
         except MQTTRemoteError as exc:
             self._error = exc
-            self._buffer = b""
-            return buffer, spans, exc
-        self._buffer = buffer[pos:] if pos else buffer
-        return buffer, spans, None
+            self._need = 0
+            return exc
+        if pos < len(view):
+            buffer += memoryview(view)[pos:]
+            self._need = packet_size_hint(view, pos)
+        else:
+            self._need = 0
+        return None
