@@ -172,6 +172,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     serve.add_argument("--password-file", help="MQTT users (see `wire mqtt passwd`)")
     serve.add_argument("--acl-file", help="MQTT topic access rules")
+    serve.add_argument(
+        "--data-dir", help="keep MQTT sessions, retained and in-flight messages here (SQLite)"
+    )
 
     family_tools = commands.add_parser("mqtt", help="MQTT tools: pub, sub, passwd")
     tools = family_tools.add_subparsers(dest="tool", required=True)
@@ -188,7 +191,9 @@ def _build_parser() -> argparse.ArgumentParser:
     conform.add_argument("suite", choices=["mqtt-broker"])
     conform.add_argument("--target", required=True, help="HOST:PORT of the peer")
     conform.add_argument("--version", type=int, choices=[4, 5], action="append")
-    conform.add_argument("--only", action="append", default=[], help="statement id substring")
+    conform.add_argument(
+        "--only", action="append", default=[], help="a statement id or a check-name prefix"
+    )
     conform.add_argument("--json", action="store_true", help="print results as JSON")
 
     demo = commands.add_parser("demo", help="show a codec at work")
@@ -228,6 +233,7 @@ def main(
                 tls_key=args.tls_key,
                 password_file=args.password_file,
                 acl_file=args.acl_file,
+                data_dir=args.data_dir,
                 out=out,
             )
         if args.command == "mqtt":
