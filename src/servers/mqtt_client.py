@@ -35,27 +35,26 @@ import trio
 
 from wire.errors import LocalProtocolError
 from wire.mqtt import (
-    Properties,
-    Publish,
-    Subscription,
-    Will,
-    parse_shared_subscription,
-    topic_matches,
-)
-from wire.mqtt._client import ClientConfig, ClientConnection
-from wire.mqtt._client_events import (
+    ClientConfig,
+    ClientConnection,
     ClientEvent,
+    ClientState,
     Connected,
     ConnectionRefused,
     Disconnected,
     MessageReceived,
     MessagesLost,
+    Properties,
+    Publish,
     PublishAcknowledged,
     RequestsAbandoned,
     Subscribed,
+    Subscription,
     Unsubscribed,
+    Will,
+    parse_shared_subscription,
+    topic_matches,
 )
-from wire.mqtt._client_state import ClientState
 from wire.mqtt._properties import NO_PROPERTIES
 
 __all__ = [

@@ -24,6 +24,26 @@ from wire.mqtt._broker_events import (
     ClientDisconnected,
     MessagesDropped,
 )
+from wire.mqtt._client import ClientConfig, ClientConnection
+from wire.mqtt._client_events import (
+    LOSS_CLEAN_START,
+    LOSS_NOT_ALLOWED,
+    LOSS_SESSION_NOT_PRESENT,
+    AuthRequested,
+    ClientEvent,
+    Connected,
+    ConnectionRefused,
+    Disconnected,
+    MessageReceived,
+    MessagesLost,
+    PongReceived,
+    PublishAcknowledged,
+    Reauthenticated,
+    RequestsAbandoned,
+    Subscribed,
+    Unsubscribed,
+)
+from wire.mqtt._client_state import ClientState
 from wire.mqtt._codec import (
     DEFAULT_MAX_PACKET_SIZE,
     MAX_PACKET_SIZE_LIMIT,
@@ -82,6 +102,25 @@ from wire.mqtt._topics import (
 )
 
 __all__ = [
+    "LOSS_CLEAN_START",
+    "LOSS_NOT_ALLOWED",
+    "LOSS_SESSION_NOT_PRESENT",
+    "AuthRequested",
+    "ClientConfig",
+    "ClientConnection",
+    "ClientEvent",
+    "ClientState",
+    "Connected",
+    "ConnectionRefused",
+    "Disconnected",
+    "MessageReceived",
+    "MessagesLost",
+    "PongReceived",
+    "PublishAcknowledged",
+    "Reauthenticated",
+    "RequestsAbandoned",
+    "Subscribed",
+    "Unsubscribed",
     "DEFAULT_MAX_PACKET_SIZE",
     "MAX_PACKET_SIZE_LIMIT",
     "WILL_PROPERTIES",
