@@ -3,7 +3,9 @@
 The core holds no sockets and reads no clock. Its driver opens a connection id
 per network connection, feeds it the bytes received with the current time, and
 writes out what :meth:`Broker.output` returns for each connection that
-:meth:`Broker.writable` names. Time passes through :meth:`Broker.tick`.
+:meth:`Broker.writable` names. Time passes through :meth:`Broker.tick`; a
+CONNECT also applies what fell due for its client by ``now`` (a delayed Will, the
+end of the session), so a driver that ticks late never resumes an expired session.
 
 One call of :meth:`Broker.receive_data` handles every packet in the bytes given,
 and the messages it routes are appended to each receiver's output, so a driver
@@ -25,7 +27,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from struct import Struct
 from typing import Final
 
@@ -44,7 +46,7 @@ from wire.mqtt._broker_session import (
     SubscriptionEntry,
 )
 from wire.mqtt._broker_state import TRANSITIONS, ConnectionState
-from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, encode
+from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE_LIMIT, encode
 from wire.mqtt._errors import MQTTProtocolError, MQTTRemoteError, UnsupportedProtocolVersion
 from wire.mqtt._packets import (
     Connack,
@@ -63,7 +65,13 @@ from wire.mqtt._packets import (
     Unsubscribe,
     Will,
 )
-from wire.mqtt._properties import NO_PROPERTIES, Properties, PropertyId, PropertyValue
+from wire.mqtt._properties import (
+    NO_PROPERTIES,
+    Properties,
+    PropertyId,
+    PropertyValue,
+    trusted_properties,
+)
 from wire.mqtt._reader import PacketReader
 from wire.mqtt._reason_codes import ConnectReturnCode, ReasonCode
 from wire.mqtt._topics import (
@@ -81,6 +89,10 @@ _pack_u16: Final = Struct(">H").pack
 #: Session Expiry Interval value meaning "never expires" (section 3.1.2.11.2).
 _NEVER: Final = 0xFFFF_FFFF
 _PINGRESP: Final = encode(Pingresp())
+#: Encoded forms cached per message: one per (version, QoS, RETAIN) without
+#: Subscription Identifiers fits, and a long-lived retained message meeting many
+#: subscriptions with distinct identifiers cannot hold a copy of its payload each.
+_MAX_TEMPLATES: Final = 12
 
 DEFAULT_ASSIGNED_ID_PREFIX: Final = "auto-"
 
@@ -115,6 +127,9 @@ class BrokerConfig:
             empty one; the driver makes it unique per broker start.
         authenticate: Credentials check; ``None`` accepts everyone.
         authorize_publish / authorize_subscribe: Per-topic access checks.
+
+    Raises:
+        LocalProtocolError: a value outside what MQTT can express.
     """
 
     max_packet_size: int = DEFAULT_MAX_PACKET_SIZE
@@ -139,6 +154,8 @@ class BrokerConfig:
     authorize_subscribe: Authorizer | None = None
 
     def __post_init__(self) -> None:
+        if not 2 <= self.max_packet_size <= MAX_PACKET_SIZE_LIMIT:
+            raise LocalProtocolError(f"max_packet_size must be in 2..{MAX_PACKET_SIZE_LIMIT}")
         if not 1 <= self.receive_maximum <= 0xFFFF:
             raise LocalProtocolError("receive_maximum must be in 1..65535")
         if not 1 <= self.max_inflight <= 0xFFFF:
@@ -147,6 +164,10 @@ class BrokerConfig:
             raise LocalProtocolError("maximum_qos must be 0, 1 or 2")
         if not 0 <= self.topic_alias_maximum <= 0xFFFF:
             raise LocalProtocolError("topic_alias_maximum must be in 0..65535")
+        if self.server_keep_alive is not None and not 0 <= self.server_keep_alive <= 0xFFFF:
+            raise LocalProtocolError("server_keep_alive must be in 0..65535")
+        if not 0 <= self.max_session_expiry <= _NEVER:
+            raise LocalProtocolError("max_session_expiry must be in 0..4294967295")
         if self.max_queued_messages < 0 or self.max_pending_qos0 < 0:
             raise LocalProtocolError("queue limits must not be negative")
 
@@ -166,10 +187,9 @@ class BrokerStats:
 
 class _Connection:
     __slots__ = (
-        "alias_maximum_out",
         "aliases",
-        "check_at",
         "client_id",
+        "expiry_was_zero",
         "id",
         "keep_alive",
         "last_seen",
@@ -179,7 +199,6 @@ class _Connection:
         "reader",
         "session",
         "state",
-        "unacked_in",
         "username",
         "version",
         "will",
@@ -196,15 +215,14 @@ class _Connection:
         self.username: str | None = None
         self.keep_alive = 0
         self.last_seen = now
-        self.check_at: float | None = None
         self.out: list[bytes] = []
         self.pending_qos0 = 0
         self.aliases: dict[int, str] = {}
-        self.alias_maximum_out = 0
         self.max_packet_size = 0xFFFF_FFFF
         self.window = 1
-        self.unacked_in = 0
         self.will: Will | None = None
+        #: The CONNECT asked for a Session Expiry Interval of 0 (section 3.14.2.2.2).
+        self.expiry_was_zero = True
 
 
 class Broker:
@@ -256,14 +274,29 @@ class Broker:
         conn.last_seen = now
         packets, error = conn.reader.feed_raw(data)
         for packet, raw in packets:
-            if _is_closed(conn):
-                return
             try:
                 self._dispatch(conn, packet, raw, now)
             except MQTTRemoteError as exc:
                 self._fail(conn, exc, now)
                 return
-        if error is not None and not _is_closed(conn):
+            except Exception as exc:
+                # House style rule 9: our own failure (a raising authorizer, a bug)
+                # ends this connection with 0x83 and leaves every other one alone.
+                # The connection ends without DISCONNECT 0x00: the Will goes
+                # ([MQTT-3.1.2-8]).
+                self._close(
+                    conn,
+                    now,
+                    reason=_R.IMPLEMENTATION_SPECIFIC_ERROR,
+                    publish_will=True,
+                    exception=exc,
+                )
+                return
+            if _is_closed(conn):
+                # After DISCONNECT or a refused CONNECT nothing more is processed
+                # ([MQTT-3.1.4-6], [MQTT-3.14.4-1] for the client's side).
+                return
+        if error is not None:
             self._fail(conn, error, now)
 
     def receive_eof(self, conn_id: int, now: float) -> None:
@@ -272,11 +305,9 @@ class Broker:
         if conn is None:
             return
         if conn.state is not ConnectionState.CLOSED:
-            # Section 3.1.2.5: closing without DISCONNECT publishes the Will.
-            self._close(conn, now, reason=_R.UNSPECIFIED_ERROR, publish_will=True, send=None)
+            # [MQTT-3.1.2-8]: closing without DISCONNECT publishes the Will.
+            self._close(conn, now, reason=_R.UNSPECIFIED_ERROR, publish_will=True, send=False)
         self._forget(conn)
-
-    connection_lost = receive_eof
 
     def output(self, conn_id: int) -> list[bytes]:
         """Drain the bytes to write to ``conn_id``; a final ``b""`` means close it."""
@@ -286,7 +317,7 @@ class Broker:
         out = conn.out
         conn.out = []
         conn.pending_qos0 = 0
-        if out and not out[-1] and conn.state is ConnectionState.CLOSED:
+        if conn.state is ConnectionState.CLOSED:
             self._forget(conn)
         return out
 
@@ -328,27 +359,9 @@ class Broker:
 
     def shutdown(self, now: float) -> None:
         """Close every connection: DISCONNECT 0x8B to 5.0 clients; sessions are kept."""
-        for conn in list(self._connections.values()):
-            if conn.state is ConnectionState.CONNECTED:
+        for conn in self._connections.values():
+            if conn.state is not ConnectionState.CLOSED:
                 self._close(conn, now, reason=_R.SERVER_SHUTTING_DOWN, publish_will=False)
-            elif conn.state is ConnectionState.AWAIT_CONNECT:
-                self._close(
-                    conn, now, reason=_R.SERVER_SHUTTING_DOWN, publish_will=False, send=None
-                )
-
-    # -- introspection ------------------------------------------------------
-
-    @property
-    def connection_count(self) -> int:
-        return len(self._connections)
-
-    def session(self, client_id: str) -> Session | None:
-        """The session of ``client_id``, if the broker holds one."""
-        return self._sessions.get(client_id)
-
-    def retained(self, topic: str) -> Message | None:
-        """The retained message of ``topic``, if any."""
-        return self._retained.get(topic)
 
     # -- timers -------------------------------------------------------------
 
@@ -356,47 +369,46 @@ class Broker:
         self._timer_seq += 1
         heapq.heappush(self._timers, (when, self._timer_seq, kind, key))
 
-    def _watch_keep_alive(self, conn: _Connection) -> None:
-        if conn.keep_alive:
-            # [MQTT-3.1.2-24]: close after one and a half keep-alive periods of silence.
-            conn.check_at = conn.last_seen + conn.keep_alive * 1.5
-            self._schedule(conn.check_at, "keepalive", conn.id)
-
     def _check_connected(self, conn_id: int, now: float) -> None:
         conn = self._connections.get(conn_id)
         if conn is not None and conn.state is ConnectionState.AWAIT_CONNECT:
             # A connection that never sends CONNECT costs a socket: close it.
-            self._close(conn, now, reason=_R.MAXIMUM_CONNECT_TIME, publish_will=False, send=None)
+            self._close(conn, now, reason=_R.MAXIMUM_CONNECT_TIME, publish_will=False)
 
     def _check_keep_alive(self, conn_id: int, now: float) -> None:
         conn = self._connections.get(conn_id)
-        if conn is None or conn.state is not ConnectionState.CONNECTED or not conn.keep_alive:
+        if conn is None or conn.state is not ConnectionState.CONNECTED:
             return
         deadline = conn.last_seen + conn.keep_alive * 1.5
         if deadline > now:
             # Activity since the check was set: look again later, one timer per period.
             self._schedule(deadline, "keepalive", conn_id)
             return
+        # [MQTT-3.1.2-22] (3.1.1: [MQTT-3.1.2-24]): one and a half keep-alive periods
+        # without a packet close the connection as if the network had failed, so
+        # the Will is published; a 5.0 client is told 0x8D first (section 4.13).
         self._close(conn, now, reason=_R.KEEP_ALIVE_TIMEOUT, publish_will=True)
 
     # -- packets ------------------------------------------------------------
 
     def _dispatch(self, conn: _Connection, packet: Packet, raw: bytes, now: float) -> None:
         packet_type = packet.packet_type
-        state = TRANSITIONS.get((conn.state, packet_type))
-        if state is None:
+        if (conn.state, packet_type) not in TRANSITIONS:
             if conn.state is ConnectionState.AWAIT_CONNECT:
                 # [MQTT-3.1.0-1]: the first packet must be CONNECT.
                 raise MQTTProtocolError(f"expected CONNECT, got {packet_type.name}")
+            # [MQTT-3.1.0-2] for a second CONNECT; a server's packet or AUTH likewise.
             raise MQTTProtocolError(f"a client may not send {packet_type.name} now")
         if isinstance(packet, Publish):
             self._on_publish(conn, packet, raw, now)
-        elif isinstance(packet, Puback | Pubcomp):
+        elif isinstance(packet, Puback):
             self._on_puback(conn, packet.packet_id, now)
         elif isinstance(packet, Pubrec):
             self._on_pubrec(conn, packet, now)
         elif isinstance(packet, Pubrel):
             self._on_pubrel(conn, packet.packet_id)
+        elif isinstance(packet, Pubcomp):
+            self._on_pubcomp(conn, packet.packet_id, now)
         elif isinstance(packet, Subscribe):
             self._on_subscribe(conn, packet, now)
         elif isinstance(packet, Unsubscribe):
@@ -406,7 +418,7 @@ class Broker:
         elif isinstance(packet, Disconnect):
             self._on_disconnect(conn, packet, now)
         else:  # PINGREQ, the only other packet the table lets through
-            self._send(conn, _PINGRESP)
+            self._send(conn, _PINGRESP)  # [MQTT-3.12.4-1]
 
     def _send(self, conn: _Connection, data: bytes) -> None:
         conn.out.append(data)
@@ -418,28 +430,29 @@ class Broker:
     # CONNECT ----------------------------------------------------------------
 
     def _refuse(self, conn: _Connection, v5_code: ReasonCode, v4_code: int, now: float) -> None:
-        if conn.version == 5:
-            self._send_packet(conn, Connack(reason_code=v5_code))
-        else:
-            self._send_packet(conn, Connack(reason_code=v4_code))
-        self._close(conn, now, reason=v5_code, publish_will=False, send=None)
+        # [MQTT-3.2.2-6]: Session Present 0; [MQTT-3.2.2-7]: then close.
+        self._send_packet(conn, Connack(reason_code=v5_code if conn.version == 5 else v4_code))
+        self._close(conn, now, reason=v5_code, publish_will=False)
 
     def _on_connect(self, conn: _Connection, connect: Connect, now: float) -> None:
         config = self.config
         version = conn.version = connect.protocol_level
-        conn.state = ConnectionState.CONNECTED
         props = connect.properties
         client_id = connect.client_id
         assigned = False
         if not client_id:
             if version == 4 and not connect.clean_start:
-                # [MQTT-3.1.3-8]: an empty identifier needs Clean Session 1 in 3.1.1.
+                # 3.1.1 [MQTT-3.1.3-8]: an empty identifier needs Clean Session 1.
                 self._refuse(
                     conn, _R.CLIENT_IDENTIFIER_NOT_VALID, ConnectReturnCode.IDENTIFIER_REJECTED, now
                 )
                 return
-            self._assigned += 1
-            client_id = f"{config.assigned_id_prefix}{self._assigned}"
+            # [MQTT-3.1.3-6], [MQTT-3.2.2-16]: a new identifier no session uses.
+            while True:
+                self._assigned += 1
+                client_id = f"{config.assigned_id_prefix}{self._assigned}"
+                if client_id not in self._sessions:
+                    break
             assigned = True
         elif len(client_id) > config.max_client_id_length:
             self._refuse(
@@ -447,7 +460,7 @@ class Broker:
             )
             return
         if props.get(_I.AUTHENTICATION_METHOD) is not None:
-            # No enhanced authentication method is offered (section 4.12).
+            # [MQTT-4.12.0-1]: no enhanced authentication method is offered.
             self._refuse(conn, _R.BAD_AUTHENTICATION_METHOD, ConnectReturnCode.NOT_AUTHORIZED, now)
             return
         if config.authenticate is not None and not config.authenticate(
@@ -463,9 +476,11 @@ class Broker:
         will = connect.will
         if will is not None:
             if will.qos > config.maximum_qos:
+                # [MQTT-3.2.2-12]
                 self._refuse(conn, _R.QOS_NOT_SUPPORTED, ConnectReturnCode.NOT_AUTHORIZED, now)
                 return
             if will.retain and not config.retain_available:
+                # [MQTT-3.2.2-13]
                 self._refuse(conn, _R.RETAIN_NOT_SUPPORTED, ConnectReturnCode.NOT_AUTHORIZED, now)
                 return
             if config.authorize_publish is not None and not config.authorize_publish(
@@ -483,35 +498,46 @@ class Broker:
         granted = min(requested, config.max_session_expiry)
         expiry: float | None = None if granted == _NEVER else float(granted)
 
-        # Take over an existing connection of the same client ([MQTT-3.1.4-3]).
         existing = self._sessions.get(client_id)
-        if existing is not None and existing.connection is not None:
-            old = self._connections.get(existing.connection)
-            if old is not None and old.state is ConnectionState.CONNECTED:
-                will_now = old.will is not None and _will_delay(old.will) == 0
-                self._close(old, now, reason=_R.SESSION_TAKEN_OVER, publish_will=will_now)
-        self._pending_wills.pop(client_id, None)  # [MQTT-3.1.3-9]: reconnect cancels it
+        if existing is not None:
+            if existing.connection is not None:
+                # [MQTT-3.1.4-3]: DISCONNECT 0x8E to the connection taken over, then
+                # close it. Its Will goes as for any close ([MQTT-3.1.2-8]): now if it
+                # has no delay or the session ends with that connection.
+                old = self._connections[existing.connection]
+                self._close(old, now, reason=_R.SESSION_TAKEN_OVER, publish_will=True)
+            else:
+                # What fell due before ``now`` happened, whether or not tick() said so.
+                self._will_due(client_id, now)
+                self._session_due(client_id, now)
+            existing = self._sessions.get(client_id)
+        pending = self._pending_wills.pop(client_id, None)
         if existing is not None and connect.clean_start:
+            # [MQTT-3.1.2-4]: Clean Start discards the session.
             self._end_session(existing)
             existing = None
-        session_present = existing is not None
-        session = existing or Session(client_id, version, expiry)
-        session.version = version
+            if pending is not None:
+                # [MQTT-3.1.2-8]: the Will waits for its delay or the end of the session.
+                self._publish_will(pending[1], client_id, pending[2], now)
+        # Otherwise [MQTT-3.1.3-9]: the session goes on, a delayed Will is not sent.
+        session_present = existing is not None  # [MQTT-3.2.2-2], [MQTT-3.2.2-3]
+        session = existing if existing is not None else Session(client_id, expiry)
         session.expiry_interval = expiry
         session.expires_at = None
         session.connection = conn.id
-        session.username = connect.username
         self._sessions[client_id] = session
+        conn.state = ConnectionState.CONNECTED
         conn.session = session
         conn.client_id = client_id
         conn.username = connect.username
         conn.will = will
+        conn.expiry_was_zero = requested == 0
 
         keep_alive = connect.keep_alive
         connack_props: list[tuple[PropertyId, PropertyValue]] = []
         if version == 5:
             if config.server_keep_alive is not None:
-                keep_alive = config.server_keep_alive
+                keep_alive = config.server_keep_alive  # [MQTT-3.2.2-21]
                 connack_props.append((_I.SERVER_KEEP_ALIVE, keep_alive))
             if granted != requested:
                 connack_props.append((_I.SESSION_EXPIRY_INTERVAL, granted))
@@ -521,7 +547,7 @@ class Broker:
             connack_props.append((_I.MAXIMUM_PACKET_SIZE, config.max_packet_size))
             connack_props.append((_I.TOPIC_ALIAS_MAXIMUM, config.topic_alias_maximum))
             if config.maximum_qos < 2:
-                connack_props.append((_I.MAXIMUM_QOS, config.maximum_qos))
+                connack_props.append((_I.MAXIMUM_QOS, config.maximum_qos))  # [MQTT-3.2.2-9]
             if not config.retain_available:
                 connack_props.append((_I.RETAIN_AVAILABLE, 0))
             if not config.wildcard_subscription_available:
@@ -539,7 +565,8 @@ class Broker:
         else:
             conn.window = config.max_inflight
         conn.keep_alive = keep_alive
-        self._watch_keep_alive(conn)
+        if keep_alive:
+            self._schedule(now + keep_alive * 1.5, "keepalive", conn.id)
         self._send_packet(
             conn,
             Connack(session_present, _R.SUCCESS, Properties(tuple(connack_props))),
@@ -551,13 +578,42 @@ class Broker:
             self._resume(conn, session, now)
 
     def _resume(self, conn: _Connection, session: Session, now: float) -> None:
-        """Resend what was in flight, in order, then fill the window ([MQTT-4.4.0-1])."""
-        for packet_id, item in session.inflight.items():
+        """Resend what was in flight, in order, then fill the window.
+
+        [MQTT-4.4.0-1]: unacknowledged PUBLISH (with DUP 1, [MQTT-3.3.1-1]) and
+        PUBREL packets go again with their original packet identifiers. PUBREL
+        is never held back ([MQTT-3.3.4-10]); a PUBLISH waits, in order, while
+        the client's Receive Maximum, which may be lower than on the connection
+        it was first sent on, has no room for it ([MQTT-3.3.4-9]).
+        """
+        inflight = session.inflight
+        outstanding = held = 0
+        for packet_id, item in list(inflight.items()):
             if item.released:
-                self._send(conn, encode(Pubrel(packet_id), version=conn.version))
+                self._send(conn, _ack(0x62, packet_id, 0))
+                outstanding += 1
+            elif outstanding >= conn.window:
+                # Never decreasing here: once one waits, every later PUBLISH waits.
+                item.held = True
+                held += 1
             else:
-                self._send(conn, self._encode_delivery(conn, item.delivery, packet_id, now, True))
+                item.held = False
+                outstanding += self._resend(conn, session, packet_id, item, now)
+        session.held = held
         self._fill_window(conn, session, now)
+
+    def _resend(
+        self, conn: _Connection, session: Session, packet_id: int, item: InFlight, now: float
+    ) -> bool:
+        """Send an in-flight PUBLISH again, DUP 1; False if it had to be dropped."""
+        data = self._encode_delivery(conn, session, item.delivery, packet_id, now, True)
+        if data:
+            self._send(conn, data)
+            return True
+        # Too large for this connection's Maximum Packet Size: as if delivered
+        # ([MQTT-3.1.2-25]), so it leaves the window.
+        del session.inflight[packet_id]
+        return False
 
     # PUBLISH from a client ------------------------------------------------------
 
@@ -570,12 +626,16 @@ class Broker:
         qos = publish.qos
         version = conn.version
         forwarded = props
-        reusable = version == 4 or not props.items
+        reusable = True
         if props.items:
+            if props.get(_I.SUBSCRIPTION_IDENTIFIER) is not None:
+                # [MQTT-3.3.4-6]: a client never sends a Subscription Identifier.
+                raise MQTTProtocolError("a client may not send a Subscription Identifier")
             alias = props.get(_I.TOPIC_ALIAS)
             if alias is not None:
                 assert isinstance(alias, int)
                 if alias > config.topic_alias_maximum:
+                    # [MQTT-3.3.2-9]; section 3.3.2.3.4: DISCONNECT 0x94.
                     raise MQTTProtocolError(
                         f"topic alias {alias} exceeds the maximum",
                         reason_code=_R.TOPIC_ALIAS_INVALID,
@@ -589,26 +649,23 @@ class Broker:
                             f"topic alias {alias} is not set", reason_code=_R.TOPIC_ALIAS_INVALID
                         )
                     topic = known
-            if props.get(_I.SUBSCRIPTION_IDENTIFIER) is not None:
-                raise MQTTProtocolError(
-                    "a client may not send a Subscription Identifier"
-                )  # [MQTT-3.3.4-6]
-            forwarded = (
-                Properties(tuple(item for item in props.items if item[0] is not _I.TOPIC_ALIAS))
-                if alias is not None
-                else props
-            )
+                forwarded = trusted_properties(
+                    tuple(item for item in props.items if item[0] is not _I.TOPIC_ALIAS)
+                )
             reusable = alias is None and props.get(_I.MESSAGE_EXPIRY_INTERVAL) is None
         if qos > config.maximum_qos:
+            # [MQTT-3.2.2-11]; section 3.2.2.3.4: DISCONNECT 0x9B.
             raise MQTTProtocolError(f"QoS {qos} is not supported", reason_code=_R.QOS_NOT_SUPPORTED)
         if publish.retain and not config.retain_available:
+            # [MQTT-3.2.2-14]; section 3.2.2.3.5: DISCONNECT 0x9A.
             raise MQTTProtocolError("retain is not supported", reason_code=_R.RETAIN_NOT_SUPPORTED)
         self.stats.messages_received += 1
         if qos == 2 and publish.packet_id in session.incoming_qos2:
-            # A resend of a QoS 2 message we already have: acknowledge, do not route again.
-            self._send(conn, encode(Pubrec(publish.packet_id), version=version))
+            # [MQTT-4.3.3-10]: a resend before PUBREL is acknowledged, not routed again.
+            self._send(conn, _ack(0x50, publish.packet_id, 0))
             return
         if qos and version == 5 and len(session.incoming_qos2) >= config.receive_maximum:
+            # Section 3.3.4: more unacknowledged QoS > 0 PUBLISH than Receive Maximum.
             raise MQTTProtocolError(
                 "receive maximum exceeded", reason_code=_R.RECEIVE_MAXIMUM_EXCEEDED
             )
@@ -630,11 +687,13 @@ class Broker:
                 expires_at,
                 session.client_id,
             )
-            if reusable and topic:
-                # Pass the received bytes through for receivers that need them unchanged.
-                first = raw[0] & 0xF7  # a resend's DUP flag is not forwarded
+            if reusable:
+                # Pass the received bytes through to receivers that take them as they
+                # are; [MQTT-3.3.1-3]: the DUP flag of a forwarded packet is its own.
+                if raw[0] & 0x08:
+                    raw = bytes((raw[0] & 0xF7,)) + raw[1:]
                 message.templates[(version, qos, publish.retain, ())] = (
-                    bytes((first,)) + raw[1:],
+                    raw,
                     _packet_id_offset(raw),
                 )
             if publish.retain:
@@ -642,29 +701,32 @@ class Broker:
             self._route(message, now)
         reason = _R.SUCCESS if allowed or version == 4 else _R.NOT_AUTHORIZED
         if qos == 1:
-            self._send(conn, encode(Puback(publish.packet_id, reason), version=version))  # type: ignore[arg-type]
+            self._send(conn, _ack(0x40, publish.packet_id, reason))  # type: ignore[arg-type]
         elif qos == 2:
             if allowed:
+                # [MQTT-4.3.3-9]: after a failure PUBREC the identifier is free again.
                 session.incoming_qos2.add(publish.packet_id)  # type: ignore[arg-type]
-            self._send(conn, encode(Pubrec(publish.packet_id, reason), version=version))  # type: ignore[arg-type]
+            self._send(conn, _ack(0x50, publish.packet_id, reason))  # type: ignore[arg-type]
 
     def _on_pubrel(self, conn: _Connection, packet_id: int) -> None:
         session = conn.session
         assert session is not None
+        # [MQTT-4.3.3-11]: PUBCOMP answers every PUBREL; 0x92 when the id is unknown.
         if packet_id in session.incoming_qos2:
             session.incoming_qos2.discard(packet_id)
             code = _R.SUCCESS
         else:
             code = _R.PACKET_IDENTIFIER_NOT_FOUND if conn.version == 5 else _R.SUCCESS
-        self._send(conn, encode(Pubcomp(packet_id, code), version=conn.version))
+        self._send(conn, _ack(0x70, packet_id, code))
 
     # Delivery to clients ------------------------------------------------------
 
     def _retain(self, message: Message) -> None:
         if message.payload:
+            # [MQTT-3.3.1-5]: replace the topic's retained message.
             self._retained[message.topic] = message
         else:
-            # [MQTT-3.3.1-6]/[MQTT-3.3.1-7]: an empty retained message clears the topic.
+            # [MQTT-3.3.1-6], [MQTT-3.3.1-7]: an empty retained message clears the topic.
             self._retained.pop(message.topic, None)
 
     def _route(self, message: Message, now: float) -> None:
@@ -680,7 +742,7 @@ class Broker:
                 self._deliver(entry.session, Delivery(message, qos, retain, ids), now)
         elif entries:
             # Overlapping subscriptions of one client get one message with the highest
-            # QoS and every Subscription Identifier ([MQTT-3.3.4-2], [MQTT-3.3.4-3]).
+            # QoS and every Subscription Identifier ([MQTT-3.3.4-2], [MQTT-3.3.4-4]).
             targets: dict[Session, Delivery] = {}
             for entry in entries:
                 options = entry.options
@@ -705,9 +767,7 @@ class Broker:
 
     def _deliver_shared(self, key: tuple[str, str], message: Message, now: float) -> None:
         """Give the message to one member of a shared subscription group (section 4.8.2)."""
-        members = self._shared_members.get(key)
-        if not members:
-            return
+        members = self._shared_members[key]
         start = self._shared_next.get(key, 0)
         count = len(members)
         chosen = members[start % count]
@@ -720,29 +780,30 @@ class Broker:
                 break
         self._shared_next[key] = (start + 1) % count
         options = chosen.options
-        qos = options.qos if options.qos < message.qos else message.qos
+        qos = options.qos if options.qos < message.qos else message.qos  # [MQTT-4.8.2-3]
+        retain = message.retain and options.retain_as_published  # [MQTT-3.3.1-12]
         ids = (chosen.subscription_id,) if chosen.subscription_id is not None else ()
-        self._deliver(chosen.session, Delivery(message, qos, False, ids), now)
+        self._deliver(chosen.session, Delivery(message, qos, retain, ids), now)
 
     def _deliver(self, session: Session, delivery: Delivery, now: float) -> None:
         conn_id = session.connection
-        conn = self._connections.get(conn_id) if conn_id is not None else None
-        if conn is not None and conn.state is not ConnectionState.CONNECTED:
-            conn = None
         if delivery.qos == 0:
-            if conn is None:
+            if conn_id is None:
                 return  # QoS 0 is not queued for a client that is not connected
+            conn = self._connections[conn_id]
             if conn.pending_qos0 >= self.config.max_pending_qos0:
                 self._drop(session, 0, "qos0-backlog")
                 return
-            data = self._encode_delivery(conn, delivery, 0, now, False)
+            data = self._encode_delivery(conn, session, delivery, 0, now, False)
             if data:
                 conn.pending_qos0 += 1
                 self._send(conn, data)
             return
-        if conn is not None and not session.queue and len(session.inflight) < conn.window:
-            self._send_inflight(conn, session, delivery, now)
-            return
+        if conn_id is not None and not session.queue:
+            conn = self._connections[conn_id]
+            if len(session.inflight) < conn.window:  # [MQTT-3.3.4-9]
+                self._send_inflight(conn, session, delivery, now)
+                return
         if len(session.queue) >= self.config.max_queued_messages:
             self._drop(session, delivery.qos, "queue-full")
             return
@@ -752,14 +813,26 @@ class Broker:
         self, conn: _Connection, session: Session, delivery: Delivery, now: float
     ) -> None:
         packet_id = session.allocate_packet_id()
-        data = self._encode_delivery(conn, delivery, packet_id, now, False)
+        data = self._encode_delivery(conn, session, delivery, packet_id, now, False)
         if data:
             session.inflight[packet_id] = InFlight(delivery)
             self._send(conn, data)
 
     def _fill_window(self, conn: _Connection, session: Session, now: float) -> None:
+        inflight = session.inflight
+        if session.held:
+            # Resends first, in their order; only then anything new.
+            outstanding = len(inflight) - session.held
+            for packet_id, item in list(inflight.items()):
+                if outstanding >= conn.window:
+                    return
+                if not item.held:
+                    continue
+                item.held = False
+                session.held -= 1
+                outstanding += self._resend(conn, session, packet_id, item, now)
         queue = session.queue
-        while queue and len(session.inflight) < conn.window:
+        while queue and len(inflight) < conn.window:
             self._send_inflight(conn, session, queue.popleft(), now)
 
     def _drop(self, session: Session, qos: int, reason: str) -> None:
@@ -767,37 +840,42 @@ class Broker:
         self._events.append(MessagesDropped(session.client_id, 1, qos, reason))
 
     def _encode_delivery(
-        self, conn: _Connection, delivery: Delivery, packet_id: int, now: float, dup: bool
+        self,
+        conn: _Connection,
+        session: Session,
+        delivery: Delivery,
+        packet_id: int,
+        now: float,
+        dup: bool,
     ) -> bytes:
         """The PUBLISH bytes of ``delivery`` for ``conn``; ``b""`` if it must be skipped."""
         message = delivery.message
-        version = conn.version
         expires_at = message.expires_at
-        if expires_at is not None and expires_at <= now:
-            self._drop_for(conn, delivery.qos, "expired")
+        if expires_at is not None and expires_at <= now and not dup:
+            # [MQTT-3.3.2-5]: expired before onward delivery started. A resend is not
+            # subject to expiry: its onward delivery has started ([MQTT-4.3.3-7]).
+            self._drop(session, delivery.qos, "expired")
             return b""
+        version = conn.version
         key = (version, delivery.qos, delivery.retain, delivery.subscription_ids)
-        template = message.templates.get(key) if expires_at is None else None
+        templates = message.templates
+        template = templates.get(key) if expires_at is None else None
         if template is None:
             properties = NO_PROPERTIES
             if version == 5:
                 items = message.properties.items
                 if expires_at is not None:
                     # [MQTT-3.3.2-6]: forward the time the message has left.
-                    remaining = math.ceil(expires_at - now)
+                    remaining = max(math.ceil(expires_at - now), 0)
                     items = tuple(
                         (pid, remaining if pid is _I.MESSAGE_EXPIRY_INTERVAL else value)
                         for pid, value in items
                     )
                 if delivery.subscription_ids:
-                    items = items + tuple(
+                    items += tuple(
                         (_I.SUBSCRIPTION_IDENTIFIER, sid) for sid in delivery.subscription_ids
                     )
-                properties = (
-                    Properties(items)
-                    if items is not message.properties.items
-                    else message.properties
-                )
+                properties = trusted_properties(items)
             data = encode(
                 Publish(
                     message.topic,
@@ -811,49 +889,71 @@ class Broker:
                 version=version,
             )
             template = (data, _packet_id_offset(data))
-            if expires_at is None:
-                message.templates[key] = template
+            if expires_at is None and len(templates) < _MAX_TEMPLATES:
+                templates[key] = template
         data, offset = template
         if len(data) > conn.max_packet_size:
-            # [MQTT-3.1.2-25]: never send more than the client accepts; the message is
-            # dropped for this client as if delivered.
-            self._drop_for(conn, delivery.qos, "too-large")
+            # [MQTT-3.1.2-24], [MQTT-3.1.2-25]: never send more than the client
+            # accepts; the message is dropped for this client as if delivered.
+            self._drop(session, delivery.qos, "too-large")
             return b""
         if delivery.qos:
-            first = data[0] | 0x08 if dup else data[0]
-            data = b"".join(
-                (bytes((first,)), data[1:offset], _pack_u16(packet_id), data[offset + 2 :])
-            )
+            # The packet identifier patched in; the payload is copied once, not sliced
+            # first. [MQTT-3.3.1-1]: DUP 1 on a resend only.
+            head = bytes((data[0] | 0x08,)) + data[1:offset] if dup else data[:offset]
+            data = b"".join((head, _pack_u16(packet_id), memoryview(data)[offset + 2 :]))
         self.stats.messages_sent += 1
         return data
 
-    def _drop_for(self, conn: _Connection, qos: int, reason: str) -> None:
-        session = conn.session
-        assert session is not None
-        self._drop(session, qos, reason)
+    def _complete(
+        self, conn: _Connection, session: Session, packet_id: int, item: InFlight, now: float
+    ) -> None:
+        """A delivery is over: it leaves the window, which fills again."""
+        del session.inflight[packet_id]
+        if item.held:
+            # Acknowledged before we resent it: the client had it already.
+            session.held -= 1
+        self._fill_window(conn, session, now)
 
     def _on_puback(self, conn: _Connection, packet_id: int, now: float) -> None:
-        """PUBACK (QoS 1) or PUBCOMP (QoS 2) ends a delivery and frees window room."""
+        """PUBACK ends a QoS 1 delivery ([MQTT-4.3.2-3]) and frees window room."""
         session = conn.session
         assert session is not None
-        if session.inflight.pop(packet_id, None) is not None and session.queue:
-            self._fill_window(conn, session, now)
+        item = session.inflight.get(packet_id)
+        if item is None or item.delivery.qos != 1:
+            return  # acknowledges nothing we sent at QoS 1: ignored
+        self._complete(conn, session, packet_id, item, now)
+
+    def _on_pubcomp(self, conn: _Connection, packet_id: int, now: float) -> None:
+        """PUBCOMP ends a QoS 2 delivery after PUBREL ([MQTT-4.3.3-5])."""
+        session = conn.session
+        assert session is not None
+        item = session.inflight.get(packet_id)
+        if item is None or not item.released:
+            return  # no PUBREL of ours awaits it: ignored
+        self._complete(conn, session, packet_id, item, now)
 
     def _on_pubrec(self, conn: _Connection, pubrec: Pubrec, now: float) -> None:
         session = conn.session
         assert session is not None
-        item = session.inflight.get(pubrec.packet_id)
-        if item is None:
+        packet_id = pubrec.packet_id
+        item = session.inflight.get(packet_id)
+        if item is None or item.delivery.qos != 2:
+            # No QoS 2 delivery of ours has this identifier (section 3.6.2.1).
             code = _R.PACKET_IDENTIFIER_NOT_FOUND if conn.version == 5 else _R.SUCCESS
-            self._send(conn, encode(Pubrel(pubrec.packet_id, code), version=conn.version))
+            self._send(conn, _ack(0x62, packet_id, code))
             return
         if pubrec.reason_code >= 0x80:
-            # Section 4.3.3: a failure PUBREC ends the flow.
-            del session.inflight[pubrec.packet_id]
-            self._fill_window(conn, session, now)
+            # [MQTT-4.4.0-2]: a failure PUBREC acknowledges; no PUBREL, no resend.
+            self._complete(conn, session, packet_id, item, now)
             return
+        # [MQTT-4.3.3-4], [MQTT-4.3.3-6]: PUBREL from now on, never the PUBLISH again.
         item.released = True
-        self._send(conn, encode(Pubrel(pubrec.packet_id), version=conn.version))
+        if item.held:
+            # Received on an earlier connection: it is no longer ours to resend.
+            item.held = False
+            session.held -= 1
+        self._send(conn, _ack(0x62, packet_id, 0))
 
     # SUBSCRIBE / UNSUBSCRIBE ---------------------------------------------------
 
@@ -862,26 +962,28 @@ class Broker:
         session = conn.session
         assert session is not None
         version = conn.version
-        ids = subscribe.properties.get_all(_I.SUBSCRIPTION_IDENTIFIER)
-        if len(ids) > 1:
-            raise MQTTProtocolError("SUBSCRIBE may carry one Subscription Identifier")
-        subscription_id = ids[0] if ids else None
+        # The decoder lets one Subscription Identifier through (section 3.8.2.1.2).
+        subscription_id = (
+            subscribe.properties.get(_I.SUBSCRIPTION_IDENTIFIER)
+            if subscribe.properties.items
+            else None
+        )
         assert subscription_id is None or isinstance(subscription_id, int)
         codes: list[int] = []
         retained: list[tuple[SubscriptionEntry, bool]] = []
-        failure = _R.UNSPECIFIED_ERROR
+        failure = _R.UNSPECIFIED_ERROR  # 3.1.1: return code 0x80
+        # [MQTT-3.8.4-5]: each filter as if in its own SUBSCRIBE, one SUBACK.
         for option in subscribe.subscriptions:
             topic_filter = option.topic_filter
-            shared = parse_shared_subscription(topic_filter)
-            plain_filter = shared.topic_filter if shared is not None else topic_filter
             if not is_valid_topic_filter(topic_filter):
                 codes.append(_R.TOPIC_FILTER_INVALID if version == 5 else failure)
                 continue
-            if shared is not None and option.no_local:
-                raise MQTTProtocolError("No Local on a shared subscription")  # [MQTT-3.8.3-4]
+            # No Local on a shared subscription ([MQTT-3.8.3-4]) is refused by the decoder.
+            shared = parse_shared_subscription(topic_filter)
             if shared is not None and not config.shared_subscription_available:
                 codes.append(_R.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED if version == 5 else failure)
                 continue
+            plain_filter = shared.topic_filter if shared is not None else topic_filter
             if not config.wildcard_subscription_available and (
                 "+" in plain_filter or "#" in plain_filter
             ):
@@ -895,48 +997,35 @@ class Broker:
             ):
                 codes.append(_R.NOT_AUTHORIZED if version == 5 else failure)
                 continue
+            # [MQTT-3.2.2-10]: accepted whatever QoS is asked; granted at most maximum_qos.
             granted = min(option.qos, config.maximum_qos)
             if granted != option.qos:
-                option = type(option)(
-                    option.topic_filter,
-                    granted,
-                    option.no_local,
-                    option.retain_as_published,
-                    option.retain_handling,
-                )
+                option = replace(option, qos=granted)
+            # [MQTT-3.8.4-3]: an identical filter replaces the existing subscription.
             existed = self._unsubscribe_one(session, topic_filter)
-            entry = SubscriptionEntry(
-                session,
-                topic_filter,
-                option,
-                subscription_id,
-                shared.share_name if shared is not None else None,
-            )
+            key = (shared.share_name, plain_filter) if shared is not None else None
+            entry = SubscriptionEntry(session, topic_filter, option, subscription_id, key)
             session.subscriptions[topic_filter] = entry
-            if shared is not None:
-                key = (shared.share_name, plain_filter)
+            if key is not None:
                 members = self._shared_members.setdefault(key, [])
                 if not members:
                     self._shared.add(plain_filter, key)
                 members.append(entry)
+                # Section 4.8.2: no retained messages for a shared subscription.
             else:
                 self._subscriptions.add(topic_filter, entry)
                 retained.append((entry, existed))
             codes.append(granted)
         self._send(conn, encode(Suback(subscribe.packet_id, tuple(codes)), version=version))
         for entry, existed in retained:
-            self._send_retained(conn, session, entry, existed, now)
+            self._send_retained(session, entry, existed, now)
 
     def _send_retained(
-        self,
-        conn: _Connection,
-        session: Session,
-        entry: SubscriptionEntry,
-        existed: bool,
-        now: float,
+        self, session: Session, entry: SubscriptionEntry, existed: bool, now: float
     ) -> None:
         """Retained messages for a new subscription (section 3.3.1.3, Retain Handling)."""
         handling = entry.options.retain_handling
+        # [MQTT-3.3.1-9], [MQTT-3.3.1-10], [MQTT-3.3.1-11]
         if handling == 2 or (handling == 1 and existed) or not self._retained:
             return
         topic_filter = entry.topic_filter
@@ -948,27 +1037,25 @@ class Broker:
         ids = (entry.subscription_id,) if entry.subscription_id is not None else ()
         for message in messages:
             if message.expires_at is not None and message.expires_at <= now:
-                self._retained.pop(message.topic, None)
+                # [MQTT-3.3.2-5]: an expired retained message is gone.
+                del self._retained[message.topic]
                 continue
             qos = min(message.qos, entry.options.qos)
-            # [MQTT-3.3.1-8] (3.1.1: [MQTT-3.3.1-8]): retained deliveries carry RETAIN 1.
+            # Section 3.3.1.3 (3.1.1: [MQTT-3.3.1-8]): sent with RETAIN 1.
             self._deliver(session, Delivery(message, qos, True, ids), now)
 
     def _unsubscribe_one(self, session: Session, topic_filter: str) -> bool:
         entry = session.subscriptions.pop(topic_filter, None)
         if entry is None:
             return False
-        if entry.share_name is not None:
-            shared = parse_shared_subscription(topic_filter)
-            assert shared is not None
-            key = (shared.share_name, shared.topic_filter)
-            members = self._shared_members.get(key, [])
-            if entry in members:
-                members.remove(entry)
+        key = entry.share
+        if key is not None:
+            members = self._shared_members[key]
+            members.remove(entry)
             if not members:
-                self._shared_members.pop(key, None)
+                del self._shared_members[key]
                 self._shared_next.pop(key, None)
-                self._shared.remove(shared.topic_filter, key)
+                self._shared.remove(key[1], key)
         else:
             self._subscriptions.remove(topic_filter, entry)
         return True
@@ -980,10 +1067,11 @@ class Broker:
         for topic_filter in unsubscribe.topic_filters:
             if not is_valid_topic_filter(topic_filter):
                 codes.append(_R.TOPIC_FILTER_INVALID)
-            elif self._unsubscribe_one(session, topic_filter):
+            elif self._unsubscribe_one(session, topic_filter):  # [MQTT-3.10.4-1]
                 codes.append(_R.SUCCESS)
             else:
                 codes.append(_R.NO_SUBSCRIPTION_EXISTED)
+        # [MQTT-3.10.4-4], [MQTT-3.10.4-5]: UNSUBACK even when nothing was removed.
         if conn.version == 4:
             self._send(conn, encode(Unsuback(unsubscribe.packet_id), version=4))
         else:
@@ -994,32 +1082,43 @@ class Broker:
     def _on_disconnect(self, conn: _Connection, disconnect: Disconnect, now: float) -> None:
         session = conn.session
         assert session is not None
-        expiry = disconnect.properties.get(_I.SESSION_EXPIRY_INTERVAL)
+        props = disconnect.properties
+        expiry = props.get(_I.SESSION_EXPIRY_INTERVAL) if props.items else None
         if expiry is not None:
             assert isinstance(expiry, int)
-            if session.expiry_interval == 0 and expiry:
-                # [MQTT-3.14.2-2]: a session that ended at disconnect cannot be extended.
+            if expiry and conn.expiry_was_zero:
+                # Section 3.14.2.2.2: a session whose CONNECT asked for 0 ends at the
+                # disconnect; setting a non-zero interval now is a Protocol Error.
                 raise MQTTProtocolError("Session Expiry Interval was 0 in CONNECT")
             granted = min(expiry, self.config.max_session_expiry)
             session.expiry_interval = None if granted == _NEVER else float(granted)
-        # Section 3.14.4: DISCONNECT 0x04 asks for the Will; any other discards it.
-        publish_will = disconnect.reason_code == _R.DISCONNECT_WITH_WILL_MESSAGE
-        self._close(conn, now, reason=disconnect.reason_code, publish_will=publish_will, send=None)
+        # [MQTT-3.14.4-3]: 0x00 discards the Will; any other reason code, 0x04
+        # included, leaves the connection closed without a normal disconnection,
+        # so the Will is published ([MQTT-3.1.2-8]).
+        self._close(
+            conn,
+            now,
+            reason=disconnect.reason_code,
+            publish_will=disconnect.reason_code != _R.NORMAL_DISCONNECTION,
+            send=False,
+        )
 
     def _fail(self, conn: _Connection, error: MQTTRemoteError, now: float) -> None:
         """The client broke the rules: tell it in its protocol's way and close."""
-        if conn.state is ConnectionState.AWAIT_CONNECT:
-            if isinstance(error, UnsupportedProtocolVersion):
+        if isinstance(error, UnsupportedProtocolVersion):
+            if conn.state is ConnectionState.AWAIT_CONNECT:
                 # 3.1.1 section 3.2.2.3: return code 0x01, in the 3.1.1 format every
                 # client understands (mosquitto does the same).
                 conn.version = 4
                 self._send_packet(
                     conn, Connack(reason_code=ConnectReturnCode.UNACCEPTABLE_PROTOCOL_VERSION)
                 )
-            self._close(
-                conn, now, reason=error.reason_code, publish_will=False, send=None, error=error
-            )
-            return
+            else:
+                # [MQTT-3.1.0-2]: whatever it holds, a second CONNECT is a Protocol
+                # Error (and 0x84 is no DISCONNECT reason code).
+                error = MQTTProtocolError(f"a second CONNECT: {error}")
+        # A 5.0 client that had its CONNACK is told the reason (section 4.13); the
+        # Will is published on a protocol error ([MQTT-3.1.2-8]).
         self._close(conn, now, reason=error.reason_code, publish_will=True, error=error)
 
     def _close(
@@ -1029,29 +1128,31 @@ class Broker:
         *,
         reason: int,
         publish_will: bool,
-        send: bool | None = True,
+        send: bool = True,
         error: MQTTRemoteError | None = None,
+        exception: Exception | None = None,
     ) -> None:
         """End a network connection; DISCONNECT first to a 5.0 client when ``send``."""
         was_connected = conn.state is ConnectionState.CONNECTED
         if send and was_connected and conn.version == 5:
+            # [MQTT-3.14.0-1]: a DISCONNECT only ever follows a successful CONNACK.
             self._send_packet(conn, Disconnect(reason))
         conn.state = ConnectionState.CLOSED
         self._send(conn, b"")
-        session = conn.session
-        if was_connected:
-            self.stats.clients_connected -= 1
-        self._events.append(ClientDisconnected(conn.id, conn.client_id, reason, error))
-        if session is None or session.connection != conn.id:
+        self._events.append(ClientDisconnected(conn.id, conn.client_id, reason, error, exception))
+        if not was_connected:
             return
+        self.stats.clients_connected -= 1
+        session = conn.session
+        assert session is not None and session.connection == conn.id
         session.connection = None
         will = conn.will
         conn.will = None
         expiry = session.expiry_interval
         if will is not None and publish_will:
-            delay = _will_delay(will) if conn.version == 5 else 0
+            delay = _will_delay(will)
             if delay and (expiry is None or expiry > 0):
-                # Section 3.1.3.2.2: the Will waits for its delay or the end of the session.
+                # [MQTT-3.1.2-8]: the Will waits for its delay or the end of the session.
                 due = now + delay if expiry is None else now + min(delay, expiry)
                 self._pending_wills[session.client_id] = (due, will, conn.username)
                 self._schedule(due, "will", session.client_id)
@@ -1060,11 +1161,12 @@ class Broker:
         if expiry == 0:
             self._end_session(session)
         elif expiry is not None:
+            # [MQTT-3.1.2-23]: kept for the Session Expiry Interval.
             session.expires_at = now + expiry
             self._schedule(session.expires_at, "session", session.client_id)
 
     def _forget(self, conn: _Connection) -> None:
-        self._connections.pop(conn.id, None)
+        del self._connections[conn.id]
         self._writable.discard(conn.id)
 
     def _end_session(self, session: Session) -> None:
@@ -1072,8 +1174,7 @@ class Broker:
             self._unsubscribe_one(session, topic_filter)
         session.queue.clear()
         session.inflight.clear()
-        if self._sessions.get(session.client_id) is session:
-            del self._sessions[session.client_id]
+        del self._sessions[session.client_id]
 
     def _will_due(self, client_id: str, now: float) -> None:
         pending = self._pending_wills.get(client_id)
@@ -1089,6 +1190,7 @@ class Broker:
             return
         if session.expires_at is None or session.expires_at > now:
             return
+        # [MQTT-4.1.0-2]: the interval has passed; the Will goes first ([MQTT-3.1.2-8]).
         self._will_due(client_id, math.inf)
         self._end_session(session)
 
@@ -1099,27 +1201,27 @@ class Broker:
             return
         props = will.properties
         forwarded = (
-            Properties(tuple(i for i in props.items if i[0] is not _I.WILL_DELAY_INTERVAL))
-            if props.get(_I.WILL_DELAY_INTERVAL) is not None
+            trusted_properties(tuple(i for i in props.items if i[0] is not _I.WILL_DELAY_INTERVAL))
+            if props.items
             else props
         )
-        expiry = forwarded.get(_I.MESSAGE_EXPIRY_INTERVAL)
+        expiry = forwarded.get(_I.MESSAGE_EXPIRY_INTERVAL) if forwarded.items else None
         expires_at = now + expiry if isinstance(expiry, int) else None
         message = Message(
             will.topic, will.payload, will.qos, will.retain, forwarded, expires_at, client_id
         )
         self.stats.messages_received += 1
         if will.retain:
-            self._retain(message)
+            self._retain(message)  # [MQTT-3.1.2-15]; [MQTT-3.1.2-14] otherwise
         self._route(message, now)
 
     # $SYS ---------------------------------------------------------------------------
 
     def _publish_sys(self, now: float) -> None:
         stats = self.stats
-        started = stats.started_at if stats.started_at is not None else now
+        assert stats.started_at is not None
         values = {
-            "uptime": f"{int(now - started)} seconds",
+            "uptime": f"{int(now - stats.started_at)} seconds",
             "clients/connected": stats.clients_connected,
             "clients/total": stats.clients_total,
             "messages/received": stats.messages_received,
@@ -1139,6 +1241,7 @@ class Broker:
 
 
 def _is_closed(conn: _Connection) -> bool:
+    # A function, so the type checker does not narrow ``state`` across handlers.
     return conn.state is ConnectionState.CLOSED
 
 
@@ -1146,6 +1249,15 @@ def _will_delay(will: Will) -> int:
     delay = will.properties.get(_I.WILL_DELAY_INTERVAL, 0) if will.properties.items else 0
     assert isinstance(delay, int)
     return delay
+
+
+def _ack(first: int, packet_id: int, reason: int) -> bytes:
+    """PUBACK (0x40), PUBREC (0x50), PUBREL (0x62) or PUBCOMP (0x70) bytes, as
+    :func:`encode` writes them without properties: a success reason code is left
+    out (section 3.4.2.1), giving the 3.1.1 form; a failure is only ever 5.0."""
+    if reason:
+        return bytes((first, 3)) + _pack_u16(packet_id) + bytes((reason,))
+    return bytes((first, 2)) + _pack_u16(packet_id)
 
 
 def _header_size(data: bytes) -> int:

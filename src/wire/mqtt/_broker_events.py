@@ -24,13 +24,17 @@ class ClientDisconnected:
     """A network connection ended.
 
     ``reason_code`` is the DISCONNECT reason sent or received (0 for a clean
-    DISCONNECT), ``error`` the protocol error that caused it, if any.
+    DISCONNECT), ``error`` the protocol error of the client that caused it, if
+    any. ``exception`` is set when the broker itself failed while handling this
+    connection (an authorizer that raised, a bug): the connection is closed with
+    reason 0x83 and the rest of the broker carries on.
     """
 
     connection: int
     client_id: str | None
     reason_code: int
     error: RemoteProtocolError | None = None
+    exception: Exception | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from wire.mqtt._packets import Subscription, Will
+from wire.mqtt._packets import Subscription
 from wire.mqtt._properties import Properties
 
 __all__ = ["Delivery", "InFlight", "Message", "Session", "SubscriptionEntry"]
@@ -34,7 +34,8 @@ class Message:
     expires_at: float | None
     origin: str
     #: Encoded deliveries, keyed by (version, qos, retain, subscription ids); for
-    #: QoS > 0 the packet identifier bytes are patched per receiver.
+    #: QoS > 0 the packet identifier bytes are patched per receiver. Bounded by the
+    #: broker, since a retained message lives long and meets many subscriptions.
     templates: dict[tuple[int, int, bool, tuple[int, ...]], tuple[bytes, int]] = field(
         default_factory=dict
     )
@@ -48,7 +49,8 @@ class SubscriptionEntry:
     topic_filter: str
     options: Subscription
     subscription_id: int | None
-    share_name: str | None = None
+    #: (share name, topic filter) for a shared subscription.
+    share: tuple[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -68,6 +70,9 @@ class InFlight:
     delivery: Delivery
     #: For QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP.
     released: bool = False
+    #: Sent on an earlier connection and not yet resent on this one, because the
+    #: client's Receive Maximum leaves no room for it now.
+    held: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -75,29 +80,30 @@ class Session:
     """The state of one client identifier."""
 
     client_id: str
-    version: int
     #: Seconds the session outlives its connection; None means never expires.
     expiry_interval: float | None
     subscriptions: dict[str, SubscriptionEntry] = field(default_factory=dict)
     queue: deque[Delivery] = field(default_factory=deque)
     inflight: OrderedDict[int, InFlight] = field(default_factory=OrderedDict)
+    #: How many of ``inflight`` are held (see :attr:`InFlight.held`).
+    held: int = 0
     #: QoS 2 packet identifiers received and acknowledged with PUBREC, awaiting PUBREL.
     incoming_qos2: set[int] = field(default_factory=set)
+    #: The id of the network connection, while the client is connected.
     connection: int | None = None
-    will: Will | None = None
     #: When the session expires, set while it has no connection.
     expires_at: float | None = None
     next_packet_id: int = 1
-    #: Shared-subscription groups this session belongs to, by (share name, filter).
-    username: str | None = None
 
     def allocate_packet_id(self) -> int:
-        """A packet identifier not in use toward this client ([MQTT-2.2.1-3])."""
+        """A packet identifier not in use toward this client ([MQTT-2.2.1-4]).
+
+        The caller keeps fewer than 65535 deliveries in flight (the window is at
+        most 65535), so a free identifier always exists.
+        """
         packet_id = self.next_packet_id
         inflight = self.inflight
-        for _ in range(0xFFFF):
-            if packet_id not in inflight:
-                break
+        while packet_id in inflight:
             packet_id = packet_id % 0xFFFF + 1
         self.next_packet_id = packet_id % 0xFFFF + 1
         return packet_id
