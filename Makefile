@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/wire serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests fuzz benchmarks
-	$(BIN)/ruff format --check src tests fuzz benchmarks
+	$(BIN)/ruff check src tests fuzz benchmarks docs
+	$(BIN)/ruff format --check src tests fuzz benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

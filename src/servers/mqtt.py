@@ -15,11 +15,13 @@ import logging
 import math
 import secrets
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
 import trio
 
+from servers.mqtt_store import SqliteStore
 from wire.mqtt import Broker, BrokerConfig, ClientDisconnected, MessagesDropped
 from wire.mqtt._broker import DEFAULT_ASSIGNED_ID_PREFIX
 
@@ -45,29 +47,39 @@ class BrokerServer:
 
     Args:
         config: The core's limits; ``assigned_id_prefix`` is made unique per start.
+        store: Where sessions, subscriptions, retained and in-flight messages are
+            kept across restarts; ``None`` keeps them in memory only.
         max_connections: Connections beyond this are closed on accept.
         shutdown_timeout: Seconds to flush DISCONNECTs on shutdown.
-        clock: Monotonic seconds; ``trio.current_time`` unless a test gives one.
+        clock: Seconds for the core's timers. With a store they must survive a
+            restart, so the default is then wall-clock time, else Trio's clock.
     """
 
     def __init__(
         self,
         config: BrokerConfig | None = None,
         *,
+        store: SqliteStore | None = None,
         max_connections: int = 50_000,
         shutdown_timeout: float = 5.0,
-        clock: Callable[[], float] = trio.current_time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         config = config or BrokerConfig()
         if config.assigned_id_prefix == DEFAULT_ASSIGNED_ID_PREFIX:
             config = replace(config, assigned_id_prefix=f"wire-{secrets.token_hex(4)}-")
+        if store is not None:
+            config = replace(config, journal=True)
+        self._clock = clock or (time.time if store is not None else trio.current_time)
         self.broker = Broker(config)
+        self.store = store
+        if store is not None:
+            self.broker.restore(store.load(), self._clock())
         self.max_connections = max_connections
         self.shutdown_timeout = shutdown_timeout
-        self._clock = clock
         self._peers: dict[int, _Peer] = {}
         self._timer_changed = trio.Event()
         self._timer_at = math.inf
+        self._journal_waiting = trio.Event()
 
     @property
     def connection_count(self) -> int:
@@ -75,6 +87,8 @@ class BrokerServer:
 
     def _flush(self) -> None:
         """Wake the writer of every connection that has output, and log events."""
+        if self.store is not None and self.broker.journal_pending:
+            self._journal_waiting.set()
         peers = self._peers
         for conn_id in self.broker.writable():
             peer = peers.get(conn_id)
@@ -175,6 +189,24 @@ class BrokerServer:
                 cancel_scope.cancel()
                 return
 
+    async def run_store(self) -> None:
+        """Make the core's changes durable, one transaction per batch.
+
+        Changes that arrive while a transaction runs wait for the next one, so
+        under load many PUBLISH packets share one commit (group commit).
+        """
+        store = self.store
+        assert store is not None
+        broker = self.broker
+        while True:
+            await self._journal_waiting.wait()
+            self._journal_waiting = trio.Event()
+            changes, token = broker.take_journal()
+            if changes:
+                await trio.to_thread.run_sync(store.apply, changes)
+            broker.journal_committed(token)
+            self._flush()
+
     async def run_timers(self) -> None:
         """Tick the core whenever it has a deadline."""
         broker = self.broker
@@ -182,7 +214,7 @@ class BrokerServer:
             deadline = broker.next_deadline()
             self._timer_at = math.inf if deadline is None else deadline
             self._timer_changed = trio.Event()
-            with trio.move_on_at(self._timer_at):
+            with trio.move_on_after(max(0.0, self._timer_at - self._clock())):
                 await self._timer_changed.wait()
             now = self._clock()
             deadline = broker.next_deadline()
@@ -202,6 +234,8 @@ class BrokerServer:
         """Accept clients on ``listeners`` until cancelled."""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self.run_timers)
+            if self.store is not None:
+                nursery.start_soon(self.run_store)
             await nursery.start(trio.serve_listeners, self.handle, listeners)
             task_status.started()
 
@@ -211,6 +245,7 @@ async def serve_mqtt(
     port: int = 1883,
     *,
     config: BrokerConfig | None = None,
+    data_dir: str | None = None,
     ssl_context: ssl.SSLContext | None = None,
     backlog: int = 4096,
     max_connections: int = 50_000,
@@ -220,12 +255,20 @@ async def serve_mqtt(
 
     ``task_status.started`` gets the bound (host, port), so tests can use port 0.
     """
-    server = BrokerServer(config, max_connections=max_connections)
+    store = SqliteStore(data_dir) if data_dir is not None else None
+    server = BrokerServer(config, store=store, max_connections=max_connections)
     listeners = await trio.open_tcp_listeners(port, host=host, backlog=backlog)
     address = listeners[0].socket.getsockname()
     bound: list[trio.abc.Listener[trio.abc.Stream]] = list(listeners)
     if ssl_context is not None:
         bound = [trio.SSLListener(listener, ssl_context) for listener in listeners]
-    async with trio.open_nursery() as nursery:
-        await nursery.start(server.serve, bound)
-        task_status.started((address[0], address[1]))
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(server.serve, bound)
+            task_status.started((address[0], address[1]))
+    finally:
+        if store is not None:
+            # Shutting down: what the last moments changed is saved before closing.
+            changes, _ = server.broker.take_journal()
+            store.apply(changes)
+            store.close()

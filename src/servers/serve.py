@@ -51,6 +51,7 @@ async def _serve(
     port: int | None,
     tls: ssl.SSLContext | None,
     config: BrokerConfig,
+    data_dir: str | None,
     out: TextIO,
     task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -59,7 +60,7 @@ async def _serve(
         for family in families:
             chosen = FAMILIES[family] if port is None else port
             address = await nursery.start(
-                partial(serve_mqtt, host, chosen, config=config, ssl_context=tls)
+                partial(serve_mqtt, host, chosen, config=config, data_dir=data_dir, ssl_context=tls)
             )
             scheme = "mqtts" if tls is not None else "mqtt"
             print(
@@ -85,6 +86,7 @@ def run_serve(
     tls_key: str | None = None,
     password_file: str | None = None,
     acl_file: str | None = None,
+    data_dir: str | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Run ``wire serve``; returns when a signal stops it."""
@@ -94,5 +96,5 @@ def run_serve(
         return 2
     config = broker_config(password_file, acl_file)
     tls = _tls_context(tls_cert, tls_key)
-    trio.run(_serve, families, host, port, tls, config, out or sys.stdout)
+    trio.run(_serve, families, host, port, tls, config, data_dir, out or sys.stdout)
     return 0

@@ -46,6 +46,24 @@ from wire.mqtt._broker_session import (
     SubscriptionEntry,
 )
 from wire.mqtt._broker_state import TRANSITIONS, ConnectionState
+from wire.mqtt._broker_store import (
+    BrokerSnapshot,
+    IncomingReleased,
+    IncomingStored,
+    MessageDone,
+    MessageInFlight,
+    MessageQueued,
+    RetainedCleared,
+    RetainedSet,
+    SessionDeleted,
+    SessionSaved,
+    StoreChange,
+    StoredMessage,
+    SubscriptionDeleted,
+    SubscriptionSaved,
+    decode_message_properties,
+    encode_message_properties,
+)
 from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE_LIMIT, encode
 from wire.mqtt._errors import MQTTProtocolError, MQTTRemoteError, UnsupportedProtocolVersion
 from wire.mqtt._packets import (
@@ -61,6 +79,7 @@ from wire.mqtt._packets import (
     Pubrel,
     Suback,
     Subscribe,
+    Subscription,
     Unsuback,
     Unsubscribe,
     Will,
@@ -149,6 +168,9 @@ class BrokerConfig:
     connect_timeout: float = 10.0
     sys_interval: float = 10.0
     assigned_id_prefix: str = DEFAULT_ASSIGNED_ID_PREFIX
+    #: Record durable changes for :meth:`Broker.take_journal` and hold replies
+    #: until :meth:`Broker.journal_committed` (see ``_broker_store``).
+    journal: bool = False
     authenticate: Authenticator | None = None
     authorize_publish: Authorizer | None = None
     authorize_subscribe: Authorizer | None = None
@@ -250,6 +272,193 @@ class Broker:
         self._assigned = 0
         self._pending_wills: dict[str, tuple[float, Will, str | None]] = {}
         self._sys_due: float | None = None
+        # Durable broker: what changed since the last take_journal(), and which
+        # connections must wait for which batch before their output goes out.
+        self._journal = self.config.journal
+        self._changed = False
+        self._dirty_sessions: set[str] = set()
+        self._dirty_filters: dict[str, set[str]] = {}
+        self._dirty_incoming: dict[str, set[int]] = {}
+        self._dirty_deliveries: dict[str, set[int]] = {}
+        self._dirty_retained: set[str] = set()
+        self._deleted_sessions: set[str] = set()
+        self._next_token = 1
+        self._durable_token = 0
+        self._gated: dict[int, int] = {}
+
+    # -- durability -----------------------------------------------------------
+
+    @property
+    def journal_pending(self) -> bool:
+        """Whether changes wait for :meth:`take_journal`."""
+        return self._changed
+
+    def take_journal(self) -> tuple[list[StoreChange], int]:
+        """The changes since the last call, and the token to confirm them with."""
+        token = self._next_token
+        self._next_token += 1
+        if not self._changed:
+            return [], token
+        self._changed = False
+        changes: list[StoreChange] = [SessionDeleted(c) for c in sorted(self._deleted_sessions)]
+        self._deleted_sessions = set()
+        sessions = self._sessions
+        for client_id in sorted(self._dirty_sessions):
+            session = sessions.get(client_id)
+            if session is not None and session.expiry_interval != 0:
+                connection = self._connections.get(session.connection or 0)
+                version = connection.version if connection is not None else 0
+                changes.append(
+                    SessionSaved(client_id, version, session.expiry_interval, session.expires_at)
+                )
+        self._dirty_sessions = set()
+        for client_id, filters in self._dirty_filters.items():
+            session = sessions.get(client_id)
+            if session is None or session.expiry_interval == 0:
+                continue
+            for topic_filter in sorted(filters):
+                entry = session.subscriptions.get(topic_filter)
+                if entry is None:
+                    changes.append(SubscriptionDeleted(client_id, topic_filter))
+                else:
+                    options = entry.options
+                    changes.append(
+                        SubscriptionSaved(
+                            client_id,
+                            topic_filter,
+                            options.qos,
+                            options.no_local,
+                            options.retain_as_published,
+                            options.retain_handling,
+                            entry.subscription_id,
+                        )
+                    )
+        self._dirty_filters = {}
+        for client_id, packet_ids in self._dirty_incoming.items():
+            session = sessions.get(client_id)
+            if session is None or session.expiry_interval == 0:
+                continue
+            for packet_id in sorted(packet_ids):
+                if packet_id in session.incoming_qos2:
+                    changes.append(IncomingStored(client_id, packet_id))
+                else:
+                    changes.append(IncomingReleased(client_id, packet_id))
+        self._dirty_incoming = {}
+        for client_id, numbers in self._dirty_deliveries.items():
+            session = sessions.get(client_id)
+            if session is None or session.expiry_interval == 0:
+                continue
+            flight = {item.delivery.number: (pid, item) for pid, item in session.inflight.items()}
+            for number in sorted(numbers):
+                delivery = session.stored.get(number)
+                if delivery is None:
+                    changes.append(MessageDone(client_id, number))
+                    continue
+                changes.append(
+                    MessageQueued(
+                        client_id,
+                        number,
+                        _stored_message(delivery.message),
+                        delivery.qos,
+                        delivery.retain,
+                        delivery.subscription_ids,
+                    )
+                )
+                found = flight.get(number)
+                if found is not None:
+                    changes.append(MessageInFlight(client_id, number, found[0], found[1].released))
+        self._dirty_deliveries = {}
+        for topic in sorted(self._dirty_retained):
+            message = self._retained.get(topic)
+            if message is None:
+                changes.append(RetainedCleared(topic))
+            else:
+                changes.append(RetainedSet(_stored_message(message)))
+        self._dirty_retained = set()
+        return changes, token
+
+    def journal_committed(self, token: int) -> None:
+        """The changes of :meth:`take_journal` up to ``token`` are durable."""
+        self._durable_token = max(self._durable_token, token)
+        released = [c for c, needed in self._gated.items() if needed <= self._durable_token]
+        for conn_id in released:
+            del self._gated[conn_id]
+            if conn_id in self._connections and self._connections[conn_id].out:
+                self._writable.add(conn_id)
+
+    def restore(self, snapshot: BrokerSnapshot, now: float) -> None:
+        """Load what a durable store kept; call before any connection opens."""
+        for stored in snapshot.sessions:
+            session = Session(stored.client_id, stored.expiry_interval)
+            session.durable = True
+            self._sessions[stored.client_id] = session
+            if stored.expiry_interval is not None:
+                session.expires_at = (
+                    stored.expires_at
+                    if stored.expires_at is not None
+                    else now + stored.expiry_interval
+                )
+                self._schedule(session.expires_at, "session", stored.client_id)
+            for sub in stored.subscriptions:
+                option = Subscription(
+                    sub.topic_filter,
+                    sub.qos,
+                    sub.no_local,
+                    sub.retain_as_published,
+                    sub.retain_handling,
+                )
+                self._add_subscription(session, option, sub.subscription_id)
+            for number, data, qos, retain, ids, packet_id, released in stored.deliveries:
+                delivery = Delivery(_restored_message(data), qos, retain, ids, number)
+                session.stored[number] = delivery
+                session.next_number = max(session.next_number, number + 1)
+                if packet_id is None:
+                    session.queue.append(delivery)
+                else:
+                    session.inflight[packet_id] = InFlight(delivery, released)
+            session.incoming_qos2.update(stored.incoming_qos2)
+        for data in snapshot.retained:
+            self._retained[data.topic] = _restored_message(data)
+
+    def _persistent(self, session: Session) -> bool:
+        return self._journal and session.expiry_interval != 0
+
+    def _session_changed(self, session: Session) -> None:
+        if self._persistent(session):
+            session.durable = True
+            self._dirty_sessions.add(session.client_id)
+            self._changed = True
+        elif session.durable:
+            # Now ending with its connection: what the store kept of it is void.
+            session.durable = False
+            self._deleted_sessions.add(session.client_id)
+            self._changed = True
+
+    def _filter_changed(self, session: Session, topic_filter: str) -> None:
+        if self._persistent(session):
+            self._dirty_filters.setdefault(session.client_id, set()).add(topic_filter)
+            self._changed = True
+
+    def _incoming_changed(self, session: Session, packet_id: int) -> None:
+        if self._persistent(session):
+            self._dirty_incoming.setdefault(session.client_id, set()).add(packet_id)
+            self._changed = True
+
+    def _delivery_added(self, session: Session, delivery: Delivery) -> None:
+        if self._persistent(session) and not delivery.number:
+            delivery.number = session.next_number
+            session.next_number += 1
+            session.stored[delivery.number] = delivery
+            self._delivery_changed(session, delivery)
+
+    def _delivery_changed(self, session: Session, delivery: Delivery) -> None:
+        if delivery.number:
+            self._dirty_deliveries.setdefault(session.client_id, set()).add(delivery.number)
+            self._changed = True
+
+    def _delivery_removed(self, session: Session, delivery: Delivery) -> None:
+        if delivery.number and session.stored.pop(delivery.number, None) is not None:
+            self._delivery_changed(session, delivery)
 
     # -- driver interface ---------------------------------------------------
 
@@ -272,6 +481,13 @@ class Broker:
             return
         self.stats.bytes_received += len(data)
         conn.last_seen = now
+        self._receive(conn, data, now)
+        if self._changed:
+            # What this connection's packets changed must be durable before any
+            # reply (PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK) goes out.
+            self._gated[conn_id] = self._next_token
+
+    def _receive(self, conn: _Connection, data: bytes | bytearray | memoryview, now: float) -> None:
         packets, error = conn.reader.feed_raw(data)
         for packet, raw in packets:
             try:
@@ -312,7 +528,7 @@ class Broker:
     def output(self, conn_id: int) -> list[bytes]:
         """Drain the bytes to write to ``conn_id``; a final ``b""`` means close it."""
         conn = self._connections.get(conn_id)
-        if conn is None:
+        if conn is None or conn_id in self._gated:
             return []
         out = conn.out
         conn.out = []
@@ -526,6 +742,7 @@ class Broker:
         session.expires_at = None
         session.connection = conn.id
         self._sessions[client_id] = session
+        self._session_changed(session)
         conn.state = ConnectionState.CONNECTED
         conn.session = session
         conn.client_id = client_id
@@ -613,6 +830,7 @@ class Broker:
         # Too large for this connection's Maximum Packet Size: as if delivered
         # ([MQTT-3.1.2-25]), so it leaves the window.
         del session.inflight[packet_id]
+        self._delivery_removed(session, item.delivery)
         return False
 
     # PUBLISH from a client ------------------------------------------------------
@@ -706,6 +924,7 @@ class Broker:
             if allowed:
                 # [MQTT-4.3.3-9]: after a failure PUBREC the identifier is free again.
                 session.incoming_qos2.add(publish.packet_id)  # type: ignore[arg-type]
+                self._incoming_changed(session, publish.packet_id)  # type: ignore[arg-type]
             self._send(conn, _ack(0x50, publish.packet_id, reason))  # type: ignore[arg-type]
 
     def _on_pubrel(self, conn: _Connection, packet_id: int) -> None:
@@ -714,6 +933,7 @@ class Broker:
         # [MQTT-4.3.3-11]: PUBCOMP answers every PUBREL; 0x92 when the id is unknown.
         if packet_id in session.incoming_qos2:
             session.incoming_qos2.discard(packet_id)
+            self._incoming_changed(session, packet_id)
             code = _R.SUCCESS
         else:
             code = _R.PACKET_IDENTIFIER_NOT_FOUND if conn.version == 5 else _R.SUCCESS
@@ -722,6 +942,9 @@ class Broker:
     # Delivery to clients ------------------------------------------------------
 
     def _retain(self, message: Message) -> None:
+        if self._journal:
+            self._dirty_retained.add(message.topic)
+            self._changed = True
         if message.payload:
             # [MQTT-3.3.1-5]: replace the topic's retained message.
             self._retained[message.topic] = message
@@ -807,6 +1030,7 @@ class Broker:
         if len(session.queue) >= self.config.max_queued_messages:
             self._drop(session, delivery.qos, "queue-full")
             return
+        self._delivery_added(session, delivery)
         session.queue.append(delivery)
 
     def _send_inflight(
@@ -815,8 +1039,12 @@ class Broker:
         packet_id = session.allocate_packet_id()
         data = self._encode_delivery(conn, session, delivery, packet_id, now, False)
         if data:
+            self._delivery_added(session, delivery)
             session.inflight[packet_id] = InFlight(delivery)
+            self._delivery_changed(session, delivery)
             self._send(conn, data)
+        else:
+            self._delivery_removed(session, delivery)
 
     def _fill_window(self, conn: _Connection, session: Session, now: float) -> None:
         inflight = session.inflight
@@ -910,6 +1138,7 @@ class Broker:
     ) -> None:
         """A delivery is over: it leaves the window, which fills again."""
         del session.inflight[packet_id]
+        self._delivery_removed(session, item.delivery)
         if item.held:
             # Acknowledged before we resent it: the client had it already.
             session.held -= 1
@@ -949,6 +1178,7 @@ class Broker:
             return
         # [MQTT-4.3.3-4], [MQTT-4.3.3-6]: PUBREL from now on, never the PUBLISH again.
         item.released = True
+        self._delivery_changed(session, item.delivery)
         if item.held:
             # Received on an earlier connection: it is no longer ours to resend.
             item.held = False
@@ -1003,17 +1233,9 @@ class Broker:
                 option = replace(option, qos=granted)
             # [MQTT-3.8.4-3]: an identical filter replaces the existing subscription.
             existed = self._unsubscribe_one(session, topic_filter)
-            key = (shared.share_name, plain_filter) if shared is not None else None
-            entry = SubscriptionEntry(session, topic_filter, option, subscription_id, key)
-            session.subscriptions[topic_filter] = entry
-            if key is not None:
-                members = self._shared_members.setdefault(key, [])
-                if not members:
-                    self._shared.add(plain_filter, key)
-                members.append(entry)
+            entry = self._add_subscription(session, option, subscription_id)
+            if entry.share is None:
                 # Section 4.8.2: no retained messages for a shared subscription.
-            else:
-                self._subscriptions.add(topic_filter, entry)
                 retained.append((entry, existed))
             codes.append(granted)
         self._send(conn, encode(Suback(subscribe.packet_id, tuple(codes)), version=version))
@@ -1039,15 +1261,37 @@ class Broker:
             if message.expires_at is not None and message.expires_at <= now:
                 # [MQTT-3.3.2-5]: an expired retained message is gone.
                 del self._retained[message.topic]
+                if self._journal:
+                    self._dirty_retained.add(message.topic)
+                    self._changed = True
                 continue
             qos = min(message.qos, entry.options.qos)
             # Section 3.3.1.3 (3.1.1: [MQTT-3.3.1-8]): sent with RETAIN 1.
             self._deliver(session, Delivery(message, qos, True, ids), now)
 
+    def _add_subscription(
+        self, session: Session, option: Subscription, subscription_id: int | None
+    ) -> SubscriptionEntry:
+        topic_filter = option.topic_filter
+        shared = parse_shared_subscription(topic_filter)
+        key = (shared.share_name, shared.topic_filter) if shared is not None else None
+        entry = SubscriptionEntry(session, topic_filter, option, subscription_id, key)
+        session.subscriptions[topic_filter] = entry
+        self._filter_changed(session, topic_filter)
+        if key is not None:
+            members = self._shared_members.setdefault(key, [])
+            if not members:
+                self._shared.add(key[1], key)
+            members.append(entry)
+        else:
+            self._subscriptions.add(topic_filter, entry)
+        return entry
+
     def _unsubscribe_one(self, session: Session, topic_filter: str) -> bool:
         entry = session.subscriptions.pop(topic_filter, None)
         if entry is None:
             return False
+        self._filter_changed(session, topic_filter)
         key = entry.share
         if key is not None:
             members = self._shared_members[key]
@@ -1092,6 +1336,7 @@ class Broker:
                 raise MQTTProtocolError("Session Expiry Interval was 0 in CONNECT")
             granted = min(expiry, self.config.max_session_expiry)
             session.expiry_interval = None if granted == _NEVER else float(granted)
+            self._session_changed(session)
         # [MQTT-3.14.4-3]: 0x00 discards the Will; any other reason code, 0x04
         # included, leaves the connection closed without a normal disconnection,
         # so the Will is published ([MQTT-3.1.2-8]).
@@ -1163,6 +1408,7 @@ class Broker:
         elif expiry is not None:
             # [MQTT-3.1.2-23]: kept for the Session Expiry Interval.
             session.expires_at = now + expiry
+            self._session_changed(session)
             self._schedule(session.expires_at, "session", session.client_id)
 
     def _forget(self, conn: _Connection) -> None:
@@ -1175,6 +1421,9 @@ class Broker:
         session.queue.clear()
         session.inflight.clear()
         del self._sessions[session.client_id]
+        if session.durable:
+            self._deleted_sessions.add(session.client_id)
+            self._changed = True
 
     def _will_due(self, client_id: str, now: float) -> None:
         pending = self._pending_wills.get(client_id)
@@ -1238,6 +1487,30 @@ class Broker:
             )
             self._retained[message.topic] = message
             self._route(message, now)
+
+
+def _stored_message(message: Message) -> StoredMessage:
+    return StoredMessage(
+        message.topic,
+        message.payload,
+        message.qos,
+        message.retain,
+        encode_message_properties(message.properties),
+        message.expires_at,
+        message.origin,
+    )
+
+
+def _restored_message(data: StoredMessage) -> Message:
+    return Message(
+        data.topic,
+        data.payload,
+        data.qos,
+        data.retain,
+        decode_message_properties(data.properties),
+        data.expires_at,
+        data.origin,
+    )
 
 
 def _is_closed(conn: _Connection) -> bool:

@@ -61,6 +61,8 @@ class Delivery:
     qos: int
     retain: bool
     subscription_ids: tuple[int, ...]
+    #: Its number in the session's durable store; 0 while not stored.
+    number: int = 0
 
 
 @dataclass(slots=True)
@@ -94,6 +96,11 @@ class Session:
     #: When the session expires, set while it has no connection.
     expires_at: float | None = None
     next_packet_id: int = 1
+    #: Durable broker only: QoS 1/2 deliveries the store knows, by number.
+    stored: dict[int, Delivery] = field(default_factory=dict)
+    #: Durable broker only: the store holds this session.
+    durable: bool = False
+    next_number: int = 1
 
     def allocate_packet_id(self) -> int:
         """A packet identifier not in use toward this client ([MQTT-2.2.1-4]).
