@@ -1006,12 +1006,6 @@ def test_paho_shared_subscription_members_come_and_go(broker: tuple[str, int], n
         _fence(broker, back, names("fence2"), 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="4.7.2 (SHOULD, no statement id): the broker routes and retains client PUBLISHes "
-    "to $SYS/ topics, so clients can exchange messages there and overwrite $SYS values; "
-    "mosquitto acknowledges and drops them",
-)
 def test_paho_clients_cannot_publish_to_sys(broker: tuple[str, int], names: Any) -> None:
     topic = f"$SYS/broker/{names('spoof')}"
     with (

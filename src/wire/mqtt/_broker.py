@@ -887,8 +887,12 @@ class Broker:
             raise MQTTProtocolError(
                 "receive maximum exceeded", reason_code=_R.RECEIVE_MAXIMUM_EXCEEDED
             )
-        allowed = config.authorize_publish is None or config.authorize_publish(
-            conn.username, session.client_id, topic
+        # Section 4.7.2: $SYS topics are the server's; a client's PUBLISH there is
+        # acknowledged (0x87 in 5.0) and dropped. Other "$" topics stay usable (cloud
+        # brokers give clients "$aws/...", "$iothub/..." and the like).
+        allowed = not (topic.startswith("$SYS/") or topic == "$SYS") and (
+            config.authorize_publish is None
+            or config.authorize_publish(conn.username, session.client_id, topic)
         )
         if allowed:
             expires_at = None

@@ -255,3 +255,14 @@ def test_resuming_with_expiry_zero_voids_the_stored_session() -> None:
     connack = h.read(conn)[0]
     assert isinstance(connack, mqtt.Connack) and connack.session_present
     assert "fickle" not in h.store.sessions
+
+
+def test_clients_cannot_publish_to_dollar_topics() -> None:
+    h = Harness(Broker(BrokerConfig(sys_interval=0)))
+    watcher = h.connect("watcher")
+    h.send(watcher, mqtt.Subscribe(1, (mqtt.Subscription("$SYS/#"),)))
+    h.read(watcher)
+    spoofer = h.connect("spoofer")
+    h.send(spoofer, mqtt.Publish("$SYS/broker/uptime", b"hacked", qos=1, packet_id=1, retain=True))
+    assert h.read(spoofer) == [mqtt.Puback(1, mqtt.ReasonCode.NOT_AUTHORIZED)]
+    assert h.read(watcher) == []
