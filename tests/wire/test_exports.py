@@ -7,10 +7,10 @@ import importlib
 import pytest
 
 import wire
-from wire import errors, mqtt
+from wire import errors, http, mqtt
 
 
-@pytest.mark.parametrize("module", [wire, errors, mqtt])
+@pytest.mark.parametrize("module", [wire, errors, mqtt, http, http.rest])
 def test_all_names_exist(module: object) -> None:
     names = module.__all__  # type: ignore[attr-defined]
     assert len(names) == len(set(names))

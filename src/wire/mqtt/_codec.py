@@ -167,20 +167,19 @@ def packet_size_hint(data: bytes, pos: int) -> int:
 
     Used by readers that wait for a whole packet without re-parsing each chunk.
     """
+    # decode_at has refused over-long lengths already: only complete or short ones remain.
     index = pos + 1
     value = 0
     shift = 0
     end = len(data)
-    for _ in range(4):
-        if index >= end:
-            return index - pos + 1
+    while index < end:
         byte = data[index]
         value |= (byte & 0x7F) << shift
         index += 1
         if not byte & 0x80:
             return index - pos + value
         shift += 7
-    return index - pos  # an invalid length: decode_at will say so
+    return index - pos + 1
 
 
 def _remaining_length(data: bytes, pos: int) -> tuple[int, int]:
@@ -455,10 +454,6 @@ def _check_received_topic(topic: str, *, allow_empty: bool) -> None:
         raise MalformedPacket("topic name must not be empty")  # [MQTT-4.7.3-1]
 
 
-def _parse_publish(flags: int, body: bytes, version: int) -> Publish:
-    return _publish_at(body, flags, 0, len(body), version)
-
-
 def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
     """The setter of slot ``name`` of ``cls``, to fill a decoded packet without checks."""
     setter: Callable[[object, object], None] = getattr(cls, name).__set__
@@ -713,25 +708,24 @@ def _reason_and_properties_parser(
     return parse
 
 
-# Indexed by packet type; type 0 is refused before a parser is chosen.
-_PARSERS: Final[list[Callable[[int, bytes, int], Packet]]] = [
-    _parse_connect,
-    _parse_connect,
-    _parse_connack,
-    _parse_publish,
-    _acknowledgement_parser(Puback, 0),
-    _acknowledgement_parser(Pubrec, 0),
-    _acknowledgement_parser(Pubrel, 0x02),  # [MQTT-3.6.1-1]
-    _acknowledgement_parser(Pubcomp, 0),
-    _parse_subscribe,
-    _parse_suback,
-    _parse_unsubscribe,
-    _parse_unsuback,
-    _empty_parser(Pingreq),
-    _empty_parser(Pingresp),
-    _reason_and_properties_parser(Disconnect),
-    _reason_and_properties_parser(Auth),
-]
+# By packet type. Type 0 is refused, and PUBLISH (3) is parsed in place by
+# _publish_at, before a parser is chosen from here.
+_PARSERS: Final[dict[int, Callable[[int, bytes, int], Packet]]] = {
+    1: _parse_connect,
+    2: _parse_connack,
+    4: _acknowledgement_parser(Puback, 0),
+    5: _acknowledgement_parser(Pubrec, 0),
+    6: _acknowledgement_parser(Pubrel, 0x02),  # [MQTT-3.6.1-1]
+    7: _acknowledgement_parser(Pubcomp, 0),
+    8: _parse_subscribe,
+    9: _parse_suback,
+    10: _parse_unsubscribe,
+    11: _parse_unsuback,
+    12: _empty_parser(Pingreq),
+    13: _empty_parser(Pingresp),
+    14: _reason_and_properties_parser(Disconnect),
+    15: _reason_and_properties_parser(Auth),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -839,8 +833,6 @@ def _properties(properties: Properties, kind: int, version: int) -> bytes:
 
 def _check_reason_code(code: int, packet_type: PacketType, version: int) -> None:
     if code not in reason_codes_for(packet_type, version):
-        if version == 4 and packet_type not in (PacketType.CONNACK, PacketType.SUBACK):
-            raise LocalProtocolError(f"MQTT 3.1.1 {packet_type.name} carries no reason code")
         raise LocalProtocolError(
             f"0x{code:02x} is not a valid {packet_type.name} reason code in version {version}"
         )

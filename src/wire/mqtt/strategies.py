@@ -101,8 +101,6 @@ def properties(
 ) -> st.SearchStrategy[Properties]:
     """Properties allowed in packet ``kind`` (a :class:`PacketType` or ``WILL_PROPERTIES``)."""
     allowed = [s for s in _SPECS.values() if kind in s.packets and s.id not in exclude]
-    if not allowed:
-        return st.just(NO_PROPERTIES)
     item = st.sampled_from(allowed).flatmap(lambda s: st.tuples(st.just(s.id), _value(s)))
 
     def build(items: list[tuple[PropertyId, PropertyValue]]) -> Properties:

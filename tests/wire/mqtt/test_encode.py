@@ -180,3 +180,23 @@ def test_encode_rejects_rules_on_property_combinations() -> None:
         P(response_topic="replies/+")
     with pytest.raises(LocalProtocolError, match="shared subscription"):
         mqtt.Subscription("$share/g/a", no_local=True)
+
+
+def test_decode_accepts_any_buffer_type() -> None:
+    encoded = mqtt.encode(mqtt.Puback(3))
+    assert mqtt.decode(bytearray(encoded), version=5) == (mqtt.Puback(3), 4)
+    assert mqtt.decode(memoryview(encoded), version=5) == (mqtt.Puback(3), 4)
+
+
+def test_large_packets_other_than_publish_round_trip() -> None:
+    connect = mqtt.Connect(client_id="big", will=mqtt.Will("w", b"x" * 20_000))
+    encoded = mqtt.encode(connect)
+    assert encoded[1] & 0x80 and encoded[2] & 0x80  # a 3-byte Remaining Length
+    assert mqtt.decode(encoded, version=5) == (connect, len(encoded))
+
+
+def test_empty_topic_needs_an_alias_on_both_sides() -> None:
+    with pytest.raises(LocalProtocolError, match="Topic Alias"):
+        mqtt.encode(mqtt.Publish("", properties=P(content_type="text/plain")))
+    with pytest.raises(mqtt.MQTTProtocolError, match="Topic Alias"):
+        mqtt.decode(bytes.fromhex("3003000000"), version=5)
