@@ -200,3 +200,6 @@ def test_empty_topic_needs_an_alias_on_both_sides() -> None:
         mqtt.encode(mqtt.Publish("", properties=P(content_type="text/plain")))
     with pytest.raises(mqtt.MQTTProtocolError, match="Topic Alias"):
         mqtt.decode(bytes.fromhex("3003000000"), version=5)
+    # With properties, but none of them a Topic Alias (Payload Format Indicator 1).
+    with pytest.raises(mqtt.MQTTProtocolError, match="Topic Alias"):
+        mqtt.decode(bytes.fromhex("300500000201" + "01"), version=5)
