@@ -1,8 +1,10 @@
 """The MQTT broker on Trio: a thin driver around :class:`wire.mqtt.Broker`.
 
-Each connection has a reader task (receive a whole buffer, feed the core, wake
-the writers of every connection that got output) and a writer task (drain the
-core's output for its connection and write it in one ``send_all``). A slow
+Each connection has one reader task (receive a whole buffer, feed the core,
+start writers for every connection that got output). A connection has a writer
+task only while it has output: it is started on demand in the server's nursery,
+drains the core's output for its connection (one ``send_all`` per batch) and
+exits when there is nothing more, so an idle connection costs one task. A slow
 client only ever blocks its own writer; what piles up for it is bounded by the
 core's queue limits. One timer task drives keep-alive, Will Delay, session
 expiry and ``$SYS`` through ``tick``.
@@ -35,11 +37,21 @@ READ_SIZE = 256 * 1024
 
 
 class _Peer:
-    __slots__ = ("stream", "wakeup")
+    """One connection: its stream, the reader's scope, its writer while it has one."""
 
-    def __init__(self, stream: trio.abc.Stream) -> None:
+    __slots__ = ("closing", "nursery", "reader_scope", "stream", "writer_done", "writer_scope")
+
+    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery) -> None:
         self.stream = stream
-        self.wakeup = trio.Event()
+        #: Where this connection's writer runs (the server's nursery).
+        self.nursery = nursery
+        #: Cancelled to end the connection (closing packet sent, broken stream).
+        self.reader_scope = trio.CancelScope()
+        #: The handler is closing: no new writer may start.
+        self.closing = False
+        #: Set only while a writer task runs.
+        self.writer_scope: trio.CancelScope | None = None
+        self.writer_done: trio.Event | None = None
 
 
 class BrokerServer:
@@ -77,6 +89,7 @@ class BrokerServer:
         self.max_connections = max_connections
         self.shutdown_timeout = shutdown_timeout
         self._peers: dict[int, _Peer] = {}
+        self._nursery: trio.Nursery | None = None
         self._timer_changed = trio.Event()
         self._timer_at = math.inf
         self._journal_waiting = trio.Event()
@@ -86,14 +99,21 @@ class BrokerServer:
         return len(self._peers)
 
     def _flush(self) -> None:
-        """Wake the writer of every connection that has output, and log events."""
+        """Start a writer for every connection with output that has none, log events.
+
+        A running writer reads the core's output again after each write, so it
+        needs no wake-up; and it only exits once that output is empty, with no
+        checkpoint in between, so no output is ever left without a writer.
+        """
         if self.store is not None and self.broker.journal_pending:
             self._journal_waiting.set()
         peers = self._peers
         for conn_id in self.broker.writable():
             peer = peers.get(conn_id)
-            if peer is not None:
-                peer.wakeup.set()
+            if peer is not None and peer.writer_scope is None and not peer.closing:
+                peer.writer_scope = trio.CancelScope()
+                peer.writer_done = trio.Event()
+                peer.nursery.start_soon(self._write_loop, conn_id, peer)
         for event in self.broker.events():
             if isinstance(event, MessagesDropped):
                 log.warning(
@@ -115,20 +135,31 @@ class BrokerServer:
             log.warning("connection refused: %d connections open", len(self._peers))
             await trio.aclose_forcefully(stream)
             return
+        if self._nursery is None:
+            # Called outside :meth:`serve`: the writer needs a nursery of its own.
+            async with trio.open_nursery() as nursery:
+                await self._handle(stream, nursery)
+            return
+        await self._handle(stream, self._nursery)
+
+    async def _handle(self, stream: trio.abc.Stream, nursery: trio.Nursery) -> None:
         broker = self.broker
         conn_id = broker.open_connection(self._clock())
-        peer = self._peers[conn_id] = _Peer(stream)
+        peer = self._peers[conn_id] = _Peer(stream, nursery)
         try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._write_loop, conn_id, peer, nursery.cancel_scope)
+            with peer.reader_scope:
                 await self._read_loop(conn_id, peer)
-                nursery.cancel_scope.cancel()
         except Exception:
             log.exception("internal error on connection %d; closed", conn_id)
         finally:
             # Only the server's own shutdown cancels a handler from outside.
             stopping = trio.current_effective_deadline() == -math.inf
+            peer.closing = True
             with trio.CancelScope(shield=True):
+                # The writer goes first: the stream has one writer at a time.
+                if peer.writer_scope is not None and peer.writer_done is not None:
+                    peer.writer_scope.cancel()
+                    await peer.writer_done.wait()
                 if stopping:
                     await self._say_goodbye(conn_id, stream)
                 try:
@@ -170,24 +201,39 @@ class BrokerServer:
                 return
             self._flush()
 
-    async def _write_loop(self, conn_id: int, peer: _Peer, cancel_scope: trio.CancelScope) -> None:
+    async def _write_loop(self, conn_id: int, peer: _Peer) -> None:
+        """Write the connection's output until the core has no more, then exit."""
         broker = self.broker
         stream = peer.stream
-        while True:
-            await peer.wakeup.wait()
-            peer.wakeup = trio.Event()
-            chunks = broker.output(conn_id)
-            if not chunks:
-                continue
-            closing = not chunks[-1]
-            try:
-                await stream.send_all(b"".join(chunks))
-            except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError):
-                cancel_scope.cancel()
-                return
-            if closing:
-                cancel_scope.cancel()
-                return
+        scope = peer.writer_scope
+        done = peer.writer_done
+        assert scope is not None and done is not None
+        try:
+            with scope:
+                while True:
+                    # Stopping: leave the output to the handler's goodbye (it
+                    # holds the DISCONNECT 0x8B), never drain it unsent.
+                    await trio.lowlevel.checkpoint_if_cancelled()
+                    chunks = broker.output(conn_id)
+                    if not chunks:
+                        return
+                    closing = not chunks[-1]
+                    try:
+                        await stream.send_all(b"".join(chunks))
+                    except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError):
+                        peer.reader_scope.cancel()
+                        return
+                    if closing:
+                        peer.reader_scope.cancel()
+                        return
+        except Exception:
+            # A bug of ours must cost this connection only, never the server.
+            log.exception("internal error on connection %d; closing it", conn_id)
+            peer.reader_scope.cancel()
+        finally:
+            peer.writer_scope = None
+            peer.writer_done = None
+            done.set()
 
     async def run_store(self) -> None:
         """Make the core's changes durable, one transaction per batch.
@@ -232,12 +278,17 @@ class BrokerServer:
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Accept clients on ``listeners`` until cancelled."""
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self.run_timers)
-            if self.store is not None:
-                nursery.start_soon(self.run_store)
-            await nursery.start(trio.serve_listeners, self.handle, listeners)
-            task_status.started()
+        try:
+            async with trio.open_nursery() as nursery:
+                # Writers run here, started on demand by :meth:`_flush`.
+                self._nursery = nursery
+                nursery.start_soon(self.run_timers)
+                if self.store is not None:
+                    nursery.start_soon(self.run_store)
+                await nursery.start(trio.serve_listeners, self.handle, listeners)
+                task_status.started()
+        finally:
+            self._nursery = None
 
 
 async def serve_mqtt(
