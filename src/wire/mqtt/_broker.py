@@ -64,7 +64,7 @@ from wire.mqtt._broker_store import (
     decode_message_properties,
     encode_message_properties,
 )
-from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE_LIMIT, encode
+from wire.mqtt._codec import DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE_LIMIT, encode, encode_vbi
 from wire.mqtt._errors import MQTTProtocolError, MQTTRemoteError, UnsupportedProtocolVersion
 from wire.mqtt._packets import (
     Connack,
@@ -108,6 +108,7 @@ _pack_u16: Final = Struct(">H").pack
 #: Session Expiry Interval value meaning "never expires" (section 3.1.2.11.2).
 _NEVER: Final = 0xFFFF_FFFF
 _PINGRESP: Final = encode(Pingresp())
+_TOPIC_ALIAS: Final = bytes((PropertyId.TOPIC_ALIAS,))
 #: Encoded forms cached per message: one per (version, QoS, RETAIN) without
 #: Subscription Identifiers fits, and a long-lived retained message meeting many
 #: subscriptions with distinct identifiers cannot hold a copy of its payload each.
@@ -137,6 +138,11 @@ class BrokerConfig:
         max_pending_qos0: QoS 0 messages waiting per connection for the driver.
         maximum_qos: Highest QoS accepted in PUBLISH and granted in SUBACK.
         topic_alias_maximum: Topic aliases a 5.0 client may use toward us.
+        assign_topic_aliases: Use topic aliases toward a 5.0 client that allows
+            them (its Topic Alias Maximum, section 3.3.2.3.4): aliases 1..N are
+            given to topics in the order they are first sent on a network
+            connection; once all N are taken, new topics go by name. A resend
+            after reconnecting always carries the topic name and no alias.
         server_keep_alive: Keep-alive imposed on 5.0 clients, if set.
         max_session_expiry: Longest Session Expiry Interval granted, seconds.
         max_client_id_length: Longest client identifier accepted, in characters.
@@ -162,6 +168,7 @@ class BrokerConfig:
     subscription_identifier_available: bool = True
     shared_subscription_available: bool = True
     topic_alias_maximum: int = 64
+    assign_topic_aliases: bool = True
     server_keep_alive: int | None = None
     max_session_expiry: int = _NEVER
     max_client_id_length: int = 256
@@ -209,6 +216,7 @@ class BrokerStats:
 
 class _Connection:
     __slots__ = (
+        "alias_max",
         "aliases",
         "client_id",
         "expiry_was_zero",
@@ -221,6 +229,7 @@ class _Connection:
         "reader",
         "session",
         "state",
+        "topic_aliases",
         "username",
         "version",
         "will",
@@ -240,7 +249,12 @@ class _Connection:
         self.out: list[bytes] = []
         self.pending_qos0 = 0
         self.aliases: dict[int, str] = {}
-        self.max_packet_size = 0xFFFF_FFFF
+        #: Topic aliases we may use toward the client (its Topic Alias Maximum,
+        #: 0 when we use none), and the ones set on this network connection.
+        self.alias_max = 0
+        self.topic_aliases: dict[str, int] = {}
+        #: The client's Maximum Packet Size; no packet is larger than the limit anyway.
+        self.max_packet_size = MAX_PACKET_SIZE_LIMIT
         self.window = 1
         self.will: Will | None = None
         #: The CONNECT asked for a Session Expiry Interval of 0 (section 3.14.2.2.2).
@@ -778,7 +792,13 @@ class Broker:
             conn.window = min(config.max_inflight, client_receive_maximum)
             max_size = props.get(_I.MAXIMUM_PACKET_SIZE)
             if isinstance(max_size, int):
-                conn.max_packet_size = max_size
+                conn.max_packet_size = min(max_size, MAX_PACKET_SIZE_LIMIT)
+            if config.assign_topic_aliases:
+                # Section 3.3.2.3.4: aliases 1..N toward the client; none when N is 0
+                # or absent ([MQTT-3.3.2-10], [MQTT-3.3.2-11]).
+                alias_max = props.get(_I.TOPIC_ALIAS_MAXIMUM, 0)
+                assert isinstance(alias_max, int)
+                conn.alias_max = alias_max
         else:
             conn.window = config.max_inflight
         conn.keep_alive = keep_alive
@@ -1129,6 +1149,13 @@ class Broker:
             # accepts; the message is dropped for this client as if delivered.
             self._drop(session, delivery.qos, "too-large")
             return b""
+        if conn.alias_max and not dup:
+            # A resend (after a reconnect: the aliases of the connection it was
+            # first sent on are gone) always goes by topic name.
+            aliased = _aliased(conn, message.topic, data, offset, delivery.qos, packet_id)
+            if aliased:
+                self.stats.messages_sent += 1
+                return aliased
         if delivery.qos:
             # The packet identifier patched in; the payload is copied once, not sliced
             # first. [MQTT-3.3.1-1]: DUP 1 on a resend only.
@@ -1535,6 +1562,65 @@ def _ack(first: int, packet_id: int, reason: int) -> bytes:
     if reason:
         return bytes((first, 3)) + _pack_u16(packet_id) + bytes((reason,))
     return bytes((first, 2)) + _pack_u16(packet_id)
+
+
+def _aliased(
+    conn: _Connection, topic: str, data: bytes, offset: int, qos: int, packet_id: int
+) -> bytes:
+    """Encoded PUBLISH ``data`` (a template) with a Topic Alias for ``conn``.
+
+    Section 3.3.2.3.4: the first PUBLISH of a topic on a network connection
+    carries the name and sets the alias; later ones carry an empty name and the
+    alias. Aliases are 1..``conn.alias_max`` ([MQTT-3.3.2-10]..[MQTT-3.3.2-12]);
+    once all are taken a new topic goes by name. Returns ``b""`` to send the
+    template as it is: no alias left, or the aliased packet would exceed the
+    client's Maximum Packet Size ([MQTT-3.1.2-24]).
+    """
+    aliases = conn.topic_aliases
+    alias = aliases.get(topic)
+    new = alias is None
+    if alias is None:
+        if len(aliases) >= conn.alias_max:
+            return b""
+        alias = len(aliases) + 1
+    view = memoryview(data)
+    # The template: fixed header, topic name, packet identifier if QoS > 0, then
+    # the property length, the properties and the payload.
+    start = _header_size(data)
+    at = offset + 2 if qos else offset
+    props_length, props_at = _vbi_at(data, at)
+    name = view[start:offset] if new else b"\x00\x00"
+    head = b"".join(
+        (
+            _pack_u16(packet_id) if qos else b"",
+            encode_vbi(props_length + 3),
+            _TOPIC_ALIAS,
+            _pack_u16(alias),
+        )
+    )
+    remaining = len(name) + len(head) + len(data) - props_at
+    if 1 + _vbi_size(remaining) + remaining > conn.max_packet_size:
+        return b""
+    if new:
+        aliases[topic] = alias
+    return b"".join((bytes((data[0],)), encode_vbi(remaining), name, head, view[props_at:]))
+
+
+def _vbi_at(data: bytes, pos: int) -> tuple[int, int]:
+    """The Variable Byte Integer at ``pos`` of ``data`` we encoded, and the end."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+
+
+def _vbi_size(value: int) -> int:
+    """Bytes in the Variable Byte Integer of ``value`` (4 for anything larger)."""
+    return 1 if value < 0x80 else 2 if value < 0x4000 else 3 if value < 0x20_0000 else 4
 
 
 def _header_size(data: bytes) -> int:
