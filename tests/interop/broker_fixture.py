@@ -62,19 +62,30 @@ def _read_lines(process: subprocess.Popen[str], lines: list[str], first: threadi
     first.set()  # EOF: the broker exited before or after listening
 
 
-def _command(host: str) -> list[str]:
-    return [sys.executable, "-m", "servers.cli", "serve", "mqtt", "--host", host, "--port", "0"]
+def _command(host: str, extra: tuple[str, ...] = ()) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "servers.cli",
+        "serve",
+        "mqtt",
+        "--host",
+        host,
+        "--port",
+        "0",
+        *extra,
+    ]
 
 
 @contextmanager
-def running_broker(host: str = "127.0.0.1") -> Iterator[BrokerProcess]:
+def running_broker(host: str = "127.0.0.1", *extra: str) -> Iterator[BrokerProcess]:
     """Run our broker on a free port of ``host``; stop it by PID on exit."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     src = str(_REPO / "src")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
     with tempfile.NamedTemporaryFile("w+", prefix="wire-broker-", suffix=".log") as stderr:
         process = subprocess.Popen(
-            _command(host),
+            _command(host, extra),
             cwd=_REPO,
             env=env,
             stdin=subprocess.DEVNULL,
