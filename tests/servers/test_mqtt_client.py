@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import trio
@@ -263,3 +264,23 @@ async def test_backlog_hands_resumed_messages_to_the_next_subscription(
                 got = [(await messages.receive()).payload for _ in range(2)]
         assert got == [b"1", b"2"]
         assert client.dropped_messages == 1
+
+
+async def test_client_over_tls(nursery: trio.Nursery) -> None:
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    address = await nursery.start(partial(serve_mqtt, "127.0.0.1", 0, ssl_context=server_context))
+    async with (
+        mqtt_client.connect(*address, client_id="tls", ssl_context=client_context) as client,
+        client.subscription("secure/#", qos=1) as messages,
+    ):
+        await client.publish("secure/a", b"over tls", qos=1)
+        with trio.fail_after(5):
+            assert (await messages.receive()).payload == b"over tls"
