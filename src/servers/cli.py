@@ -165,7 +165,8 @@ def _build_parser() -> argparse.ArgumentParser:
         family.add_argument("input", nargs="?", default="-")
 
     serve = commands.add_parser("serve", help="run servers on loopback with embedded defaults")
-    serve.add_argument("family", nargs="?", choices=["mqtt"], help="one family alone")
+    serve.add_argument("family", nargs="?", choices=["mqtt", "http"], help="one family alone")
+    serve.add_argument("--app", help="HTTP application as module:attribute (default: the demo)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", help="PEM certificate chain: serve TLS")
@@ -234,6 +235,7 @@ def main(
                 password_file=args.password_file,
                 acl_file=args.acl_file,
                 data_dir=args.data_dir,
+                app=args.app,
                 out=out,
             )
         if args.command == "mqtt":

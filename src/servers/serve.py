@@ -12,13 +12,29 @@ from typing import TextIO
 
 import trio
 
+from servers.http import serve_http
 from servers.mqtt import serve_mqtt
+from wire.http import App, demo_app
 from wire.mqtt import AccessControl, BrokerConfig, PasswordFile
 
 __all__ = ["FAMILIES", "run_serve"]
 
 #: Families `wire serve` knows, with their default ports.
-FAMILIES: dict[str, int] = {"mqtt": 1883}
+FAMILIES: dict[str, int] = {"mqtt": 1883, "http": 8080}
+
+
+def load_app(spec: str | None) -> App:
+    """The HTTP application ``module:attribute`` names, or the demo application."""
+    if spec is None:
+        return demo_app()
+    import importlib
+
+    module_name, _, attribute = spec.partition(":")
+    target = getattr(importlib.import_module(module_name), attribute or "app")
+    app = target() if callable(target) and not isinstance(target, App) else target
+    if not isinstance(app, App):
+        raise TypeError(f"{spec} is not a wire.http.App")
+    return app
 
 
 def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
@@ -49,22 +65,40 @@ async def _serve(
     families: Sequence[str],
     host: str,
     port: int | None,
-    tls: ssl.SSLContext | None,
+    tls: tuple[str | None, str | None],
     config: BrokerConfig,
     data_dir: str | None,
     out: TextIO,
+    app: App | None = None,
     task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     async with trio.open_nursery() as nursery:
         bound: list[tuple[str, str, int]] = []
         for family in families:
             chosen = FAMILIES[family] if port is None else port
-            address = await nursery.start(
-                partial(serve_mqtt, host, chosen, config=config, data_dir=data_dir, ssl_context=tls)
-            )
-            scheme = "mqtts" if tls is not None else "mqtt"
+            # One TLS context per listener: HTTP sets ALPN on its own.
+            context = _tls_context(*tls)
+            if family == "mqtt":
+                address = await nursery.start(
+                    partial(
+                        serve_mqtt,
+                        host,
+                        chosen,
+                        config=config,
+                        data_dir=data_dir,
+                        ssl_context=context,
+                    )
+                )
+                scheme = "mqtts" if context is not None else "mqtt"
+                what = "MQTT 3.1.1/5.0 broker"
+            else:
+                address = await nursery.start(
+                    partial(serve_http, host, chosen, app=app, ssl_context=context)
+                )
+                scheme = "https" if context is not None else "http"
+                what = "HTTP/1.1 and HTTP/2 server"
             print(
-                f"{family}: MQTT 3.1.1/5.0 broker listening on {scheme}://{address[0]}:{address[1]}",
+                f"{family}: {what} listening on {scheme}://{address[0]}:{address[1]}",
                 file=out,
                 flush=True,
             )
@@ -87,6 +121,7 @@ def run_serve(
     password_file: str | None = None,
     acl_file: str | None = None,
     data_dir: str | None = None,
+    app: str | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Run ``wire serve``; returns when a signal stops it."""
@@ -95,6 +130,16 @@ def run_serve(
         print("wire serve: --port needs a family", file=sys.stderr)
         return 2
     config = broker_config(password_file, acl_file)
-    tls = _tls_context(tls_cert, tls_key)
-    trio.run(_serve, families, host, port, tls, config, data_dir, out or sys.stdout)
+    _tls_context(tls_cert, tls_key)  # fail early on a bad certificate or key
+    trio.run(
+        _serve,
+        families,
+        host,
+        port,
+        (tls_cert, tls_key),
+        config,
+        data_dir,
+        out or sys.stdout,
+        load_app(app),
+    )
     return 0
