@@ -446,15 +446,21 @@ class _Parser:
             raise self._unexpected(i)
         return operation
 
-    def _variable_definitions(self) -> tuple[VariableDefinitionNode, ...]:
-        if self._kinds[self._i] != PAREN_L:
+    def _optional_many(
+        self, open_kind: int, parse: Callable[[], _T], close_kind: int
+    ) -> tuple[_T, ...]:
+        """``open parse+ close``, or nothing when the next token is not ``open``."""
+        if self._kinds[self._i] != open_kind:
             return ()
         self._i += 1
-        definitions = [self._variable_definition()]
-        while self._kinds[self._i] != PAREN_R:
-            definitions.append(self._variable_definition())
+        items = [parse()]
+        while self._kinds[self._i] != close_kind:
+            items.append(parse())
         self._i += 1
-        return tuple(definitions)
+        return tuple(items)
+
+    def _variable_definitions(self) -> tuple[VariableDefinitionNode, ...]:
+        return self._optional_many(PAREN_L, self._variable_definition, PAREN_R)
 
     def _variable_definition(self) -> VariableDefinitionNode:
         start = self._starts[self._i]
@@ -786,14 +792,7 @@ class _Parser:
         )
 
     def _operation_types(self) -> tuple[OperationTypeDefinitionNode, ...]:
-        if self._kinds[self._i] != BRACE_L:
-            return ()
-        self._i += 1
-        operation_types = [self._operation_type_definition()]
-        while self._kinds[self._i] != BRACE_R:
-            operation_types.append(self._operation_type_definition())
-        self._i += 1
-        return tuple(operation_types)
+        return self._optional_many(BRACE_L, self._operation_type_definition, BRACE_R)
 
     def _operation_type_definition(self) -> OperationTypeDefinitionNode:
         start = self._starts[self._i]
@@ -851,14 +850,7 @@ class _Parser:
         return tuple(types)
 
     def _fields_definition(self) -> tuple[FieldDefinitionNode, ...]:
-        if self._kinds[self._i] != BRACE_L:
-            return ()
-        self._i += 1
-        fields = [self._field_definition()]
-        while self._kinds[self._i] != BRACE_R:
-            fields.append(self._field_definition())
-        self._i += 1
-        return tuple(fields)
+        return self._optional_many(BRACE_L, self._field_definition, BRACE_R)
 
     def _field_definition(self) -> FieldDefinitionNode:
         start = self._starts[self._i]
@@ -874,14 +866,7 @@ class _Parser:
     def _input_values(
         self, open_kind: int, close_kind: int
     ) -> tuple[InputValueDefinitionNode, ...]:
-        if self._kinds[self._i] != open_kind:
-            return ()
-        self._i += 1
-        values = [self._input_value_definition()]
-        while self._kinds[self._i] != close_kind:
-            values.append(self._input_value_definition())
-        self._i += 1
-        return tuple(values)
+        return self._optional_many(open_kind, self._input_value_definition, close_kind)
 
     def _input_value_definition(self) -> InputValueDefinitionNode:
         start = self._starts[self._i]
@@ -927,14 +912,7 @@ class _Parser:
         return EnumTypeDefinitionNode(name, directives, values, description, loc=self._loc(start))
 
     def _enum_values(self) -> tuple[EnumValueDefinitionNode, ...]:
-        if self._kinds[self._i] != BRACE_L:
-            return ()
-        self._i += 1
-        values = [self._enum_value_definition()]
-        while self._kinds[self._i] != BRACE_R:
-            values.append(self._enum_value_definition())
-        self._i += 1
-        return tuple(values)
+        return self._optional_many(BRACE_L, self._enum_value_definition, BRACE_R)
 
     def _enum_value_definition(self) -> EnumValueDefinitionNode:
         start = self._starts[self._i]
