@@ -121,10 +121,12 @@ ETagCallback: TypeAlias = Callable[..., "str | Awaitable[str | None] | None"]
 H = TypeVar("H", bound=Handler)
 
 _SAFE = frozenset({"GET", "HEAD"})
-# RFC 9110 §9 plus PATCH (RFC 5789): methods we recognize even when no route uses them,
-# so they get 405 rather than 501 (RFC 9110 §9.1).
+# RFC 9110 §9 plus PATCH (RFC 5789) and QUERY (the IETF HTTP QUERY method,
+# draft-ietf-httpbis-safe-method-w-body; an operation of OpenAPI 3.2): methods we
+# recognize even when no route uses them, so they get 405 with Allow rather than
+# 501 (RFC 9110 §9.1, §15.5.6).
 _STANDARD_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 )
 _CONDITIONAL = frozenset({"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"})
 # RFC 9110 §15.4.5: what a 304 carries from the 200 it stands for (plus Last-Modified,

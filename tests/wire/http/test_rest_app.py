@@ -174,6 +174,9 @@ def test_404_405_options_and_501() -> None:
     r = get(app, "/things/1", method="OPTIONS")
     assert (r.status, r.headers.get("allow"), r.body) == (204, "GET, HEAD, OPTIONS, PUT", b"")
     assert get(app, "/things/1", method="BREW").status == 501
+    # QUERY (draft-ietf-httpbis-safe-method-w-body) is known: 405 with Allow, not 501.
+    r = get(app, "/things/1", method="QUERY")
+    assert r.status == 405 and r.headers.get("allow") == "GET, HEAD, OPTIONS, PUT"
     r = get(app, "*", method="OPTIONS")
     assert r.status == 204 and "PUT" in (r.headers.get("allow") or "")
     assert get(app, "*").status == 400

@@ -66,8 +66,12 @@ def test_items_crud() -> None:
         {"tags": ["a"], "price": None},
         ctype="application/merge-patch+json",
     )
+    # Only the optional "tags" may be removed: a null price is refused by the schema.
     assert r.status == 422
-    assert json.loads(r.body)["errors"] == [{"pointer": "/price", "detail": "is required"}]
+    assert json.loads(r.body)["errors"] == [
+        {"pointer": "/price", "detail": "expected number, got null"}
+    ]
+    assert call(app, "GET", "/items/1").headers.get("etag") == '"1.2"'  # unchanged
     r = call(
         app, "PATCH", "/items/1", {"tags": ["a"], "price": 5}, ctype="application/merge-patch+json"
     )
