@@ -130,6 +130,11 @@ _MAX_FRAME_SIZE: Final = 2**24 - 1
 _DRAIN_PING: Final = b"wire-gw1"
 #: Debug data we put in GOAWAY, and keep from the peer's, is cut to this.
 _MAX_DEBUG: Final = 256
+#: Streams a client opens before the server's first SETTINGS says how many it
+#: takes: SETTINGS_MAX_CONCURRENT_STREAMS starts unlimited, but RFC 9113
+#: section 6.5.2 recommends servers allow at least 100, and a server that
+#: allows fewer may treat the excess as a connection error (h2 does).
+_INITIAL_PEER_STREAMS: Final = 100
 
 # Frame types (RFC 9113 section 6) and flags the scan needs.
 _DATA, _HEADERS, _PRIORITY, _RST_STREAM, _SETTINGS = 0x0, 0x1, 0x2, 0x3, 0x4
@@ -328,6 +333,7 @@ class H2Connection:
         "_now",
         "_out",
         "_peer_last",
+        "_peer_settings_seen",
         "_preface_left",
         "_reset_budget",
         "_role",
@@ -381,6 +387,7 @@ class H2Connection:
         self._settings_sent: deque[float] = deque()
         self._announced_last: int | None = None  # our GOAWAY's last stream id
         self._peer_last: int | None = None  # the peer's GOAWAY's last stream id
+        self._peer_settings_seen = False
         self._draining_phase = 0
         self._drain_deadline: float | None = None
         self._upgrade_settings: bytes | None = None
@@ -532,12 +539,16 @@ class H2Connection:
         """The ``stream_id`` of the next request a client may send, or ``None`` now.
 
         ``None`` on a server, once a GOAWAY went either way, while the peer's
-        SETTINGS_MAX_CONCURRENT_STREAMS is reached, or when ids run out.
+        SETTINGS_MAX_CONCURRENT_STREAMS is reached (assumed to be 100 until
+        the peer's first SETTINGS frame arrives), or when ids run out.
         """
         conn = self._h2
         if self._role is Role.SERVER or self._state is not _CS.OPEN:
             return None
-        if conn.open_outbound_streams >= conn.remote_settings.max_concurrent_streams:
+        limit = conn.remote_settings.max_concurrent_streams
+        if not self._peer_settings_seen:
+            limit = min(limit, _INITIAL_PEER_STREAMS)
+        if conn.open_outbound_streams >= limit:
             return None
         stream_id = conn.highest_outbound_stream_id + 2 if conn.highest_outbound_stream_id else 1
         return stream_id if stream_id <= MAX_STREAM_ID else None
@@ -907,6 +918,8 @@ class H2Connection:
                 handler(self, event)
             elif type(event) in _WINDOW_EVENTS:
                 self._windows_moved = True
+                if type(event) is h2.events.RemoteSettingsChanged:
+                    self._peer_settings_seen = True
         if self._windows_moved:
             self._windows_moved = False
             self._flush_all()
