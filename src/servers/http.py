@@ -1,22 +1,58 @@
 """The HTTP server on Trio: a thin driver around :class:`wire.http.HTTPConnection`.
 
-Each connection has a reader task (receive a whole buffer, feed the machine,
-act on its events), a timer task (``next_deadline``/``tick``) and one task per
-complete request, all in a per-connection nursery. A request's head and body
-(at most the application's ``limits.max_body_size``) are collected, turned
-into a :class:`wire.http.rest.Request` and given to ``app.handle``; the
-response goes back as ``Response``, ``Data``* and ``EndOfMessage`` events.
-HTTP/2 streams are handled concurrently; HTTP/1.1 requests in order, because
-the machine parses a pipelined request only once the previous one is answered.
+Each connection is served by one reader task plus a timer task:
 
-Writes are serialised by one lock: whoever changed the machine drains its
-output. A streaming body waits while the machine holds more than
-:data:`SEND_HIGH_WATER` octets for the stream (HTTP/2 flow control), so a slow
-reader never makes us buffer without bound.
+- the reader takes whatever the kernel has (one ``receive_some`` per wake-up),
+  feeds it to the machine and acts on the events. A request's head and body
+  (at most the application's ``limits.max_body_size``) are collected, turned
+  into a :class:`wire.http.rest.Request` and given to ``app.handle``; the
+  response goes back as ``Response``, ``Data``* and ``EndOfMessage`` events.
+  HTTP/1.1 requests are answered in order, so the reader answers them itself,
+  without a task per request, and writes the answers to every request of one
+  read (pipelining) with one ``send_all`` (earlier once they hold more than
+  :data:`SEND_HIGH_WATER` body octets). HTTP/2 streams are concurrent: one
+  task per request, and a writer task that drains the machine once per batch.
+  A request with ``Expect: 100-continue`` whose body has not come gets
+  ``100 Continue`` at once (RFC 9110 section 10.1.1): the driver always reads
+  the body;
+- the timer sleeps until the earliest deadline (the machine's
+  ``next_deadline()`` and the driver's own, below). Deadlines that move later
+  cost nothing: the timer wakes at the old one, finds nothing due and sleeps
+  again; only one that moves earlier resets it.
+
+Timeouts (each an argument of :class:`HTTPServer` and :func:`serve_http`):
+
+- ``idle_timeout``: HTTP/1.1 keep-alive idle time and the time a request head
+  may take to arrive (the machine's ``H1Config.idle_timeout``; a head cut
+  short gets 408, slowloris); an HTTP/2 connection without an open stream for
+  that long is closed with GOAWAY (NO_ERROR);
+- ``body_timeout``: a request body must arrive whole within this many seconds
+  of its head, or the request gets 408 and then the HTTP/1.1 connection is
+  closed (the rest of the body cannot be skipped) or the HTTP/2 stream reset
+  with NO_ERROR (RFC 9113 section 8.1);
+- ``send_timeout``: a peer that accepts none of a write of up to
+  :data:`WRITE_SIZE` octets for this long (it stopped reading) is disconnected;
+- ``handshake_timeout``: the TLS handshake;
+- ``shutdown_timeout``: the grace period of a graceful shutdown.
+
+The machine keeps its own clock, set by ``tick(now)``: the reader ticks it at
+every wake-up, so what it arms (keep-alive, drain, abuse windows) starts from
+the current time.
+
+A streaming body waits while the machine holds more than
+:data:`SEND_HIGH_WATER` octets for the stream (HTTP/2 flow control) and, over
+HTTP/1.1, until each chunk has been written, so a slow reader never makes us
+buffer without bound.
 
 Shutdown (the server's task cancelled): stop accepting, send ``GoAway`` on
-every connection (HTTP/2 GOAWAY, HTTP/1.1 ``Connection: close``), let requests
-in flight finish for ``shutdown_timeout`` seconds, then close what is left.
+every connection (HTTP/2 GOAWAY, HTTP/1.1 ``Connection: close`` on the answer
+in flight, or an immediate close when idle), let requests in flight finish for
+``shutdown_timeout`` seconds, then close what is left.
+
+With ``access_log``, one line per answered request goes to the
+``wire.http.access`` logger at INFO: client, request line, status, body
+octets sent, and milliseconds from the end of the request to the end of the
+response.
 """
 
 from __future__ import annotations
@@ -25,7 +61,6 @@ import contextlib
 import logging
 import math
 import ssl
-from dataclasses import dataclass, field
 from functools import partial
 
 import trio
@@ -39,6 +74,7 @@ from wire.http import (
     H1Config,
     H2Config,
     HTTPConnection,
+    InformationalResponse,
     Request,
     Response,
     Role,
@@ -49,37 +85,104 @@ from wire.http import (
 from wire.http._events import CONNECTION_FIELDS
 from wire.http._rest_messages import close_iterator
 
-__all__ = ["HTTPServer", "serve_http"]
+__all__ = ["ACCESS_LOG", "HTTPServer", "serve_http"]
 
 log = logging.getLogger("wire.http.server")
+#: Where ``access_log=True`` sends one INFO line per answered request.
+ACCESS_LOG = logging.getLogger("wire.http.access")
 
-#: Bytes asked of the kernel per read.
-READ_SIZE = 256 * 1024
-#: A streaming body waits while the machine holds more than this for the stream.
+#: Bytes asked of the kernel per read. At most 128 KiB, glibc's default mmap
+#: threshold: ``recv(n)`` allocates n octets first, and above the threshold
+#: every read maps and unmaps memory (measured here: 17.5 us per 256 KiB read
+#: against 3 us per 64 KiB one, for a 50-octet request).
+READ_SIZE = 64 * 1024
+#: Largest single ``send_all``: ``send_timeout`` applies to each, so a peer
+#: has to take at least this much per ``send_timeout`` (4.3 KiB/s at 60 s).
+WRITE_SIZE = 256 * 1024
+#: A streaming body waits while the machine holds more than this for the
+#: stream, and answers to pipelined HTTP/1.1 requests are written once they
+#: hold more than this: what one connection buffers stays bounded.
 SEND_HIGH_WATER = 64 * 1024
-#: Seconds a TLS client gets to finish its handshake.
+
+#: Default seconds of keep-alive idle time and for a request head to arrive
+#: (HTTP/1.1), or without an open stream (HTTP/2). 60 s: nginx's
+#: ``client_header_timeout`` and near its 75 s keep-alive; long enough for a
+#: browser to reuse a connection, short enough that idle peers do not pile up.
+IDLE_TIMEOUT = 60.0
+#: Default seconds for a request body to arrive whole after its head. At the
+#: default 1 MiB body limit this asks for about 17 KiB/s; raise it together
+#: with ``limits.max_body_size`` for large uploads over slow links.
+BODY_TIMEOUT = 60.0
+#: Default seconds a peer may leave a write pending without reading (nginx's
+#: ``send_timeout``).
+SEND_TIMEOUT = 60.0
+#: Default seconds a TLS client gets to finish its handshake: a handshake is a
+#: few round trips, so 10 s only cuts peers that stalled.
 HANDSHAKE_TIMEOUT = 10.0
-#: HTTP/2 INTERNAL_ERROR, for a stream whose response could not be produced.
-_INTERNAL_ERROR = 0x2
+#: Default seconds requests in flight get to finish when the server stops.
+SHUTDOWN_TIMEOUT = 10.0
+#: Default most concurrent connections; more are closed as soon as accepted.
+#: 10,000 keeps the server within a 16 KiB-per-connection budget of ~160 MiB
+#: and under common file-descriptor limits once raised.
+MAX_CONNECTIONS = 10_000
+
+#: HTTP/2 NO_ERROR: the code of a stream reset after an early 408 (RFC 9113 §8.1).
+_NO_ERROR = 0x0
 _BROKEN = (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError)
+_BODY_TIMEOUT_HEADERS = ((b"content-length", b"0"),)
 
 
-@dataclass(slots=True)
 class _Exchange:
     """A request being received or answered."""
 
-    head: Request
-    body: bytearray = field(default_factory=bytearray)
-    scope: trio.CancelScope | None = None
+    __slots__ = ("body", "body_deadline", "head", "scope", "size", "started", "t0")
+
+    def __init__(self, head: Request, body_deadline: float) -> None:
+        self.head = head
+        #: The body received so far, and its length.
+        self.body: list[bytes] = []
+        self.size = 0
+        #: When the whole body must be in (``inf`` once it is).
+        self.body_deadline = body_deadline
+        #: The answer's cancel scope (HTTP/2), or ``None``.
+        self.scope: trio.CancelScope | None = None
+        #: Whether the application has it.
+        self.started = False
+        #: When the request was complete (for the access log).
+        self.t0 = 0.0
 
 
 class _Connection:
     """One client connection: its stream, its machine, its tasks.
 
-    Only the writer task writes, so cancelling a request (a reset stream)
-    never cuts a write in half; the others change the machine, call
-    :meth:`wake` and, when they must wait for the bytes to leave, :meth:`flush`.
+    One task sends at a time (``sending``). Over HTTP/1.1 that is the reader,
+    or the timer when it has something to say; over HTTP/2 the writer task,
+    woken through ``wakeup``, so that answers finished in the same scheduler
+    batch leave in one write.
     """
+
+    __slots__ = (
+        "client",
+        "conn",
+        "due_now",
+        "exchanges",
+        "finished",
+        "h2",
+        "idle_since",
+        "now",
+        "nursery",
+        "progress",
+        "receiving",
+        "scheme",
+        "scope",
+        "send_deadline",
+        "sending",
+        "server",
+        "stream",
+        "timer",
+        "unsent",
+        "wakeup",
+    )
 
     def __init__(
         self,
@@ -95,29 +198,109 @@ class _Connection:
         self.client = client
         self.scheme = scheme
         self.exchanges: dict[int, _Exchange] = {}
-        #: Set (and replaced) whenever the machine may have changed.
-        self.changed = trio.Event()
-        #: Set (and replaced) whenever the writer found nothing more to write.
-        self.sent = trio.Event()
+        #: The time of the last wake-up (read or timer), for the deadlines it arms.
+        self.now = trio.current_time()
+        #: Exchanges whose body is still arriving (each has a body deadline).
+        self.receiving = 0
+        #: Since when no exchange is open (HTTP/2 idle timeout); ``inf`` when one is.
+        self.idle_since = self.now
+        #: When the write under way must be done (``inf``: none under way).
+        self.send_deadline = math.inf
+        self.sending = False
+        #: Body octets queued in the machine since the last write (a bound on
+        #: what pipelined HTTP/1.1 answers hold before they are written).
+        self.unsent = 0
+        #: Set (and dropped) when a write round ends; created only when a task
+        #: waits for it.
+        self.progress: trio.Event | None = None
+        #: HTTP/2: a writer task drains the machine, woken by ``wakeup``.
+        self.h2 = False
+        self.wakeup = trio.Event()
         #: The machine reported the end of the connection.
         self.finished = False
-        self.closed = False
         self.scope = trio.CancelScope()
+        #: The timer's sleep; its deadline is the timer's next round.
+        self.timer = trio.CancelScope()
+        #: The timer has to run a round now (see :meth:`kick`).
+        self.due_now = False
         self.nursery: trio.Nursery | None = None
 
-    def wake(self) -> None:
-        self.changed.set()
-        self.changed = trio.Event()
-
-    async def flush(self) -> None:
-        """Wait until the writer has written what the machine holds now."""
-        sent = self.sent
-        self.wake()
-        await sent.wait()
+    @property
+    def closed(self) -> bool:
+        return self.scope.cancel_called
 
     def close(self) -> None:
-        self.closed = True
         self.scope.cancel()
+
+    # -- waking and writing -------------------------------------------------------
+
+    def _progressed(self) -> None:
+        progress = self.progress
+        if progress is not None:
+            self.progress = None
+            progress.set()
+
+    async def _wait_progress(self) -> None:
+        if self.progress is None:
+            self.progress = trio.Event()
+        await self.progress.wait()
+
+    def kick(self) -> None:
+        """Make the timer run a round now: output may wait, a deadline may have moved."""
+        self.due_now = True
+        self.timer.deadline = -math.inf
+
+    async def write(self) -> None:
+        """Write everything the machine holds; close the stream when it says so."""
+        if self.sending:
+            # The task sending takes our bytes too before it stops.
+            await self._wait_sent()
+            return
+        self.sending = True
+        self.unsent = 0
+        conn = self.conn
+        send_all = self.stream.send_all
+        timeout = self.server.send_timeout
+        try:
+            while chunks := conn.data_to_send():
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                # One send_all per WRITE_SIZE octets, each within send_timeout.
+                for start in range(0, len(data), WRITE_SIZE):
+                    deadline = trio.current_time() + timeout
+                    self.send_deadline = deadline
+                    self._bring_forward(deadline)
+                    if len(data) <= WRITE_SIZE:
+                        await send_all(data)
+                    else:
+                        await send_all(memoryview(data)[start : start + WRITE_SIZE])
+                if b"" in chunks:
+                    self.close()
+                    return
+            if self.finished:
+                self.close()
+        except _BROKEN:
+            self.close()
+            # Cancelled here (the connection's scope): no task goes on writing.
+            await trio.lowlevel.checkpoint()
+        finally:
+            self.send_deadline = math.inf
+            self.sending = False
+            self._progressed()
+
+    async def _wait_sent(self) -> None:
+        while self.sending:
+            await self._wait_progress()
+
+    async def flush(self) -> None:
+        """Wait until what the machine holds now has been written."""
+        if self.h2:
+            if self.progress is None:
+                self.progress = trio.Event()
+            progress = self.progress
+            self.wakeup.set()
+            await progress.wait()
+        else:
+            await self.write()
 
     # -- tasks --------------------------------------------------------------------
 
@@ -125,167 +308,320 @@ class _Connection:
         with self.scope:
             async with trio.open_nursery() as nursery:
                 self.nursery = nursery
-                nursery.start_soon(self.write_loop)
                 nursery.start_soon(self.run_timer)
                 await self.read_loop()
-                # The peer closed its side: finish the answers in flight.
-                while self.exchanges and not self.closed:
-                    await self.changed.wait()
+                # What the machine said last (a GOAWAY, the answers before an
+                # EOF) leaves before the tasks go; the send timeout bounds it.
                 await self.flush()
                 nursery.cancel_scope.cancel()
 
     async def read_loop(self) -> None:
+        # No wait on ``reading_paused``: body octets are acknowledged as they
+        # are buffered, and a complete HTTP/1.1 request is answered before the
+        # next read, so the machine never asks for a pause here.
         conn = self.conn
-        while not self.closed:
-            while conn.reading_paused and not self.closed:
-                await self.changed.wait()
-            # Once closed, the connection's scope is cancelled: no read happens.
+        stream = self.stream
+        while not self.finished:
             try:
-                data = await self.stream.receive_some(READ_SIZE)
+                data = await stream.receive_some(READ_SIZE)
             except _BROKEN:
                 data = b""
+            self.now = now = trio.current_time()
+            conn.tick(now)
             if data:
                 conn.receive_data(data)
             else:
                 conn.receive_eof()
-            await self.flush()
+            if not self.h2 and conn.http_version == "2":
+                # ALPN h2, the prior-knowledge preface or an h2c upgrade.
+                self.h2 = True
+                assert self.nursery is not None
+                self.nursery.start_soon(self.write_loop)
+            await self.process(inline=True)
+            if self.h2:
+                self.wakeup.set()
+            else:
+                await self.write()
             if not data:
                 return
+            # Over HTTP/1.1 only a body deadline can move earlier (the
+            # keep-alive deadline moves later), unless the timer sleeps for good.
+            if self.h2 or self.receiving or self.timer.deadline == math.inf:
+                self.rearm()
 
     async def write_loop(self) -> None:
-        conn = self.conn
         while True:
-            changed = self.changed
-            self.handle_events()
-            chunks = conn.data_to_send()
-            if not chunks:
-                if self.finished:
-                    self.close()
-                    return
-                sent, self.sent = self.sent, trio.Event()
-                sent.set()
-                await changed.wait()
-                continue
-            data = b"".join(chunks)
-            try:
-                if data:
-                    await self.stream.send_all(data)
-            except _BROKEN:
-                self.close()
-                return
-            if b"" in chunks:
-                self.close()
-                return
+            await self.wakeup.wait()
+            self.wakeup = trio.Event()
+            await self.write()
 
     async def run_timer(self) -> None:
-        conn = self.conn
         while True:
-            deadline = conn.next_deadline()
-            changed = self.changed
-            with trio.move_on_at(math.inf if deadline is None else deadline):
-                await changed.wait()
-            deadline = conn.next_deadline()
-            now = trio.current_time()
-            if deadline is not None and deadline <= now:
-                conn.tick(now)
-                self.wake()
-            await trio.lowlevel.checkpoint()
+            deadline = -math.inf if self.due_now else self.deadline()
+            with trio.CancelScope(deadline=deadline) as self.timer:
+                await trio.sleep_forever()
+            self.due_now = False
+            await self.on_time(trio.current_time())
 
-    def handle_events(self) -> None:
-        limit = self.server.app.limits.max_body_size
-        for event in self.conn.events():
-            if isinstance(event, Request):
-                self.exchanges[event.stream_id] = _Exchange(event)
-            elif isinstance(event, Data):
-                exchange = self.exchanges.get(event.stream_id)
-                if exchange is not None and exchange.scope is None:
-                    # At most one octet over the limit: enough for the app's 413.
-                    exchange.body += event.data[: limit + 1 - len(exchange.body)]
-                length = event.flow_controlled_length
-                assert length is not None
-                with contextlib.suppress(LocalProtocolError):
-                    self.conn.acknowledge_data(event.stream_id, length)
-            elif isinstance(event, EndOfMessage):
-                exchange = self.exchanges.get(event.stream_id)
-                if exchange is not None and exchange.scope is None and self.nursery is not None:
-                    exchange.scope = trio.CancelScope()
-                    self.nursery.start_soon(self.respond, exchange)
-            elif isinstance(event, StreamReset):
-                exchange = self.exchanges.pop(event.stream_id, None)
-                if exchange is not None and exchange.scope is not None:
-                    exchange.scope.cancel()
-            elif isinstance(event, ConnectionClosed):
-                if event.error is not None:
-                    log.info("connection from %s: %s", self.client, event.message)
-                self.finished = True
-            # Trailers, GoAway, ProtocolSwitch(h2c), 1xx: nothing to do.
+    def deadline(self) -> float:
+        """The earliest deadline of the machine and of the driver (``inf``: none)."""
+        deadline = self.conn.next_deadline()
+        earliest = math.inf if deadline is None else deadline
+        if self.receiving:
+            for exchange in self.exchanges.values():
+                earliest = min(earliest, exchange.body_deadline)
+        if self.h2 and not self.exchanges:
+            earliest = min(earliest, self.idle_since + self.server.idle_timeout)
+        return min(earliest, self.send_deadline)
+
+    def rearm(self) -> None:
+        """Bring the timer forward if a deadline moved earlier than its own."""
+        self._bring_forward(self.deadline())
+
+    def _bring_forward(self, deadline: float) -> None:
+        timer = self.timer
+        # Not min(): setting a deadline files the scope again in Trio's
+        # deadline heap, so it is done only when the deadline moves earlier.
+        if deadline < timer.deadline:  # noqa: PLR1730
+            timer.deadline = deadline
+
+    async def on_time(self, now: float) -> None:
+        """A deadline may have passed (or :meth:`kick`): act on what is due."""
+        conn = self.conn
+        server = self.server
+        self.now = now
+        if now >= self.send_deadline:
+            log.info("connection from %s: send timeout", self.client)
+            self.close()
+            return
+        conn.tick(now)
+        if self.receiving:
+            for exchange in list(self.exchanges.values()):
+                if now >= exchange.body_deadline:
+                    self.body_timed_out(exchange)
+        if self.h2 and not self.exchanges and now >= self.idle_since + server.idle_timeout:
+            log.debug("connection from %s: idle timeout", self.client)
+            try:
+                conn.send(ConnectionClosed(message="idle timeout"))
+            except LocalProtocolError:
+                self.close()
+        await self.process(inline=False)
+        if self.h2:
+            self.wakeup.set()
+            return
+        # The timer has nobody to watch its own write: bound it here.
+        with trio.move_on_after(server.send_timeout) as bound:
+            await self.write()
+        if bound.cancelled_caught:
+            log.info("connection from %s: send timeout", self.client)
+            self.close()
+
+    def body_timed_out(self, exchange: _Exchange) -> None:
+        """408, then the HTTP/1.1 connection closes or the HTTP/2 stream is reset."""
+        conn = self.conn
+        stream_id = exchange.head.stream_id
+        log.info("connection from %s: request body not received in time", self.client)
+        self._forget(exchange)
+        try:
+            if conn.http_version == "1.1":
+                # The answer says Connection: close; the rest of the body is never read.
+                conn.send(GoAway())
+            conn.send(Response(408, _BODY_TIMEOUT_HEADERS, stream_id))
+            conn.send(EndOfMessage(stream_id))
+            conn.send(StreamReset(stream_id, _NO_ERROR))
+        except LocalProtocolError:
+            self.close()
+            return
+        if self.server.access_log:
+            exchange.t0 = self.now
+            self.log_access(exchange, 408, 0)
+
+    def _forget(self, exchange: _Exchange) -> None:
+        stream_id = exchange.head.stream_id
+        if self.exchanges.get(stream_id) is exchange:
+            del self.exchanges[stream_id]
+            if exchange.body_deadline != math.inf:
+                self.receiving -= 1
+            if not self.exchanges and self.h2:
+                self.idle_since = trio.current_time()
+
+    async def process(self, *, inline: bool) -> None:
+        """Act on the machine's events; over HTTP/1.1 the reader answers requests itself."""
+        conn = self.conn
+        server = self.server
+        limit = server.app.limits.max_body_size
+        exchanges = self.exchanges
+        while True:
+            events = conn.events()
+            if not events:
+                return
+            waiting: list[_Exchange] = []
+            for event in events:
+                if isinstance(event, Request):
+                    opened = _Exchange(event, self.now + server.body_timeout)
+                    exchanges[event.stream_id] = opened
+                    self.receiving += 1
+                    self.idle_since = math.inf
+                    for name, value in event.headers:
+                        if name == b"expect" and value.lower() == b"100-continue":
+                            waiting.append(opened)
+                elif isinstance(event, Data):
+                    exchange = exchanges.get(event.stream_id)
+                    if exchange is not None and not exchange.started and exchange.size <= limit:
+                        # At most one octet over the limit: enough for the app's 413.
+                        chunk = event.data[: limit + 1 - exchange.size]
+                        exchange.body.append(chunk)
+                        exchange.size += len(chunk)
+                    length = event.flow_controlled_length
+                    assert length is not None
+                    with contextlib.suppress(LocalProtocolError):
+                        conn.acknowledge_data(event.stream_id, length)
+                elif isinstance(event, EndOfMessage):
+                    exchange = exchanges.get(event.stream_id)
+                    if exchange is None or exchange.started:
+                        continue
+                    exchange.started = True
+                    exchange.body_deadline = math.inf
+                    self.receiving -= 1
+                    if server.access_log:
+                        exchange.t0 = trio.current_time()
+                    if self.h2:
+                        assert self.nursery is not None
+                        exchange.scope = trio.CancelScope()
+                        self.nursery.start_soon(self.respond_task, exchange)
+                    elif inline:
+                        await self.respond(exchange)
+                        if self.unsent > SEND_HIGH_WATER:
+                            # Pipelined answers leave in one write, up to a bound.
+                            await self.write()
+                    else:
+                        assert self.nursery is not None
+                        self.nursery.start_soon(self.respond, exchange)
+                elif isinstance(event, StreamReset):
+                    exchange = exchanges.get(event.stream_id)
+                    if exchange is not None:
+                        self._forget(exchange)
+                        if exchange.scope is not None:
+                            exchange.scope.cancel()
+                elif isinstance(event, ConnectionClosed):
+                    if event.error is not None:
+                        log.info("connection from %s: %s", self.client, event.message)
+                    self.finished = True
+                # Trailers, GoAway, ProtocolSwitch(h2c), 1xx: nothing to do.
+            for pending in waiting:
+                # RFC 9110 section 10.1.1: the client waits for 100 (Continue)
+                # before it sends the body we are about to read. A body that
+                # came with the head needs none; HTTP/1.0 gets none (the machine).
+                stream_id = pending.head.stream_id
+                if not pending.started and exchanges.get(stream_id) is pending:
+                    with contextlib.suppress(LocalProtocolError):
+                        conn.send(InformationalResponse(100, (), stream_id))
+
+    async def respond_task(self, exchange: _Exchange) -> None:
+        scope = exchange.scope
+        assert scope is not None
+        with scope:
+            await self.respond(exchange)
+        self.wakeup.set()
 
     async def respond(self, exchange: _Exchange) -> None:
         head = exchange.head
         stream_id = head.stream_id
-        scope = exchange.scope
-        assert scope is not None
         try:
-            with scope:
-                headers: list[tuple[bytes, bytes]] = list(head.headers)
-                if head.authority:
-                    headers.append((b"host", head.authority))
-                request = rest.Request(
-                    head.method,
-                    head.target,
-                    headers=headers,
-                    body=bytes(exchange.body),
-                    client=self.client,
-                    scheme=self.scheme,
-                )
-                exchange.body = bytearray()
-                response = await self.server.app.handle(request)
-                await self.send_response(stream_id, response)
+            headers = head.headers
+            if head.authority:
+                headers += ((b"host", head.authority),)
+            request = rest.Request(
+                head.method,
+                head.target,
+                headers=headers,
+                body=b"".join(exchange.body),
+                client=self.client,
+                scheme=self.scheme,
+            )
+            exchange.body.clear()
+            response = await self.server.app.handle(request)
+            if isinstance(response, rest.StreamingResponse):
+                await self.send_streaming(exchange, response)
+            else:
+                self.send_complete(exchange, response)
         except LocalProtocolError:
             if stream_id in self.exchanges and not (self.closed or self.finished):
                 raise
             # The stream was reset or the connection closed under us.
         finally:
-            if self.exchanges.get(stream_id) is exchange:
-                del self.exchanges[stream_id]
-            self.wake()
+            self._forget(exchange)
 
-    async def send_response(self, stream_id: int, response: rest.Response) -> None:
-        conn = self.conn
+    def _head(self, exchange: _Exchange, response: rest.Response) -> int:
+        """Send the response head; its status."""
         status = response.status if response.status >= 200 else 500
         fields = tuple(
-            (name, value) for name, value in response.headers.raw() if name not in CONNECTION_FIELDS
+            [pair for pair in response.headers.raw() if pair[0] not in CONNECTION_FIELDS]
         )
-        if isinstance(response, rest.StreamingResponse):
-            chunks = response.iter_body()
-            try:
-                conn.send(Response(status, fields, stream_id))
-                await self.flush()
-                async for chunk in chunks:
-                    conn.send(Data(stream_id, chunk))
-                    # Wait for the bytes to leave (HTTP/1.1) and, over HTTP/2,
-                    # for the peer's window when the machine holds too much.
-                    await self.flush()
-                    while conn.pending_send(stream_id) > SEND_HIGH_WATER and not self.closed:
-                        await self.changed.wait()
-            finally:
-                with trio.CancelScope(shield=True):
-                    await close_iterator(chunks)
-                    await response.aclose()
-        else:
-            conn.send(Response(status, fields, stream_id))
-            if response.body:
-                conn.send(Data(stream_id, response.body))
+        self.conn.send(Response(status, fields, exchange.head.stream_id))
+        return status
+
+    def send_complete(self, exchange: _Exchange, response: rest.Response) -> None:
+        conn = self.conn
+        stream_id = exchange.head.stream_id
+        status = self._head(exchange, response)
+        body = response.body
+        if body:
+            conn.send(Data(stream_id, body))
+            self.unsent += len(body)
         conn.send(EndOfMessage(stream_id))
-        self.wake()
+        if self.server.access_log:
+            self.log_access(exchange, status, len(body))
+
+    async def send_streaming(self, exchange: _Exchange, response: rest.StreamingResponse) -> None:
+        conn = self.conn
+        stream_id = exchange.head.stream_id
+        sent = 0
+        chunks = response.iter_body()
+        try:
+            status = self._head(exchange, response)
+            await self.flush()
+            async for chunk in chunks:
+                conn.send(Data(stream_id, chunk))
+                sent += len(chunk)
+                # Wait for the bytes to leave (HTTP/1.1) and, over HTTP/2,
+                # for the peer's window when the machine holds too much.
+                await self.flush()
+                while conn.pending_send(stream_id) > SEND_HIGH_WATER and not self.closed:
+                    await self._wait_progress()
+        finally:
+            with trio.CancelScope(shield=True):
+                await close_iterator(chunks)
+                await response.aclose()
+        conn.send(EndOfMessage(stream_id))
+        if self.server.access_log:
+            self.log_access(exchange, status, sent)
+
+    def log_access(self, exchange: _Exchange, status: int, sent: int) -> None:
+        head = exchange.head
+        client = "-" if self.client is None else f"{self.client[0]}:{self.client[1]}"
+        ACCESS_LOG.info(
+            '%s "%s %s HTTP/%s" %d %d %.1fms',
+            client,
+            head.method.decode("ascii", "replace"),
+            head.target.decode("ascii", "replace"),
+            self.conn.http_version,
+            status,
+            sent,
+            (trio.current_time() - exchange.t0) * 1000,
+        )
 
     def shutdown(self) -> None:
         """Say goodbye: no new requests; the machine closes once those in flight end."""
         if self.closed:
             return
-        with contextlib.suppress(LocalProtocolError):
+        try:
             self.conn.send(GoAway())
-        self.wake()
+        except LocalProtocolError:
+            return
+        # The goodbye may be due now (an idle HTTP/1.1 connection closes), and
+        # the drain deadline is new: the timer writes one and arms the other.
+        self.kick()
 
 
 class HTTPServer:
@@ -294,21 +630,53 @@ class HTTPServer:
     Args:
         app: The REST application; the demo app by default.
         max_connections: Connections beyond this are closed on accept.
+        idle_timeout: Seconds of keep-alive idle time, and for a request head
+            to arrive (HTTP/1.1: 408 otherwise); an HTTP/2 connection without
+            an open stream for this long is closed with GOAWAY.
+        body_timeout: Seconds a request body may take to arrive whole after
+            its head; later gets 408 and the connection (HTTP/1.1) or the
+            stream (HTTP/2) ends.
+        send_timeout: Seconds a peer may leave a write pending without reading
+            before it is disconnected.
+        handshake_timeout: Seconds a TLS client gets to finish its handshake.
         shutdown_timeout: Seconds requests in flight get when the server stops.
+        access_log: Log one line per answered request to :data:`ACCESS_LOG`.
     """
 
     def __init__(
         self,
         app: rest.App | None = None,
         *,
-        max_connections: int = 10_000,
-        shutdown_timeout: float = 10.0,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_timeout: float = IDLE_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        send_timeout: float = SEND_TIMEOUT,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        shutdown_timeout: float = SHUTDOWN_TIMEOUT,
+        access_log: bool = False,
     ) -> None:
+        for name, value in (
+            ("idle_timeout", idle_timeout),
+            ("body_timeout", body_timeout),
+            ("send_timeout", send_timeout),
+            ("handshake_timeout", handshake_timeout),
+        ):
+            if not value > 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if shutdown_timeout < 0:
+            raise ValueError("shutdown_timeout must be >= 0")
+        if max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
         self.app = app if app is not None else demo_app()
         self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self.body_timeout = body_timeout
+        self.send_timeout = send_timeout
+        self.handshake_timeout = handshake_timeout
         self.shutdown_timeout = shutdown_timeout
+        self.access_log = access_log
         limit = self.app.limits.max_body_size
-        self.h1_config = H1Config(max_body_size=limit)
+        self.h1_config = H1Config(max_body_size=limit, idle_timeout=idle_timeout)
         self.h2_config = H2Config(max_body_size=limit)
         self._open: set[_Connection] = set()
         self._accepting = 0
@@ -332,6 +700,7 @@ class HTTPServer:
     async def handle(self, stream: trio.abc.Stream) -> None:
         """Serve one client connection until it ends."""
         if self._stopping or len(self._open) + self._accepting >= self.max_connections:
+            log.debug("connection refused: %d open (max_connections)", len(self._open))
             await trio.aclose_forcefully(stream)
             return
         self._accepting += 1
@@ -340,7 +709,7 @@ class HTTPServer:
             alpn: str | None = None
             if isinstance(stream, trio.SSLStream):
                 try:
-                    with trio.fail_after(HANDSHAKE_TIMEOUT):
+                    with trio.fail_after(self.handshake_timeout):
                         await stream.do_handshake()
                 except (*_BROKEN, trio.TooSlowError):
                     await trio.aclose_forcefully(stream)
@@ -409,6 +778,10 @@ class HTTPServer:
                 with trio.move_on_after(self.shutdown_timeout):
                     while self._open or self._accepting:
                         await trio.sleep(0.01)
+                if self._open:
+                    log.info(
+                        "shutdown: %d connection(s) cut after the grace period", len(self._open)
+                    )
                 nursery.cancel_scope.cancel()
         self._nursery = None
 
@@ -431,20 +804,31 @@ async def serve_http(
     app: rest.App | None = None,
     ssl_context: ssl.SSLContext | None = None,
     backlog: int = 4096,
-    max_connections: int = 10_000,
-    shutdown_timeout: float = 10.0,
+    max_connections: int = MAX_CONNECTIONS,
+    idle_timeout: float = IDLE_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+    send_timeout: float = SEND_TIMEOUT,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT,
+    access_log: bool = False,
     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run an HTTP server for ``app`` on ``host:port`` until cancelled.
 
     With ``ssl_context``, TLS with ALPN ``h2``/``http/1.1`` (set on the context);
-    without, HTTP/1.1, HTTP/2 by prior knowledge and ``h2c``.
+    without, HTTP/1.1, HTTP/2 by prior knowledge and ``h2c``. The limits and
+    timeouts are those of :class:`HTTPServer`.
     ``task_status.started`` gets the bound (host, port), so tests can use port 0.
     """
     server = HTTPServer(
         app,
         max_connections=max_connections,
+        idle_timeout=idle_timeout,
+        body_timeout=body_timeout,
+        send_timeout=send_timeout,
+        handshake_timeout=handshake_timeout,
         shutdown_timeout=shutdown_timeout,
+        access_log=access_log,
     )
     listeners = await trio.open_tcp_listeners(port, host=host, backlog=backlog)
     address = listeners[0].socket.getsockname()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import re
+import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from functools import partial
@@ -10,6 +14,7 @@ from typing import Any
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import httpx
 import pytest
@@ -17,8 +22,9 @@ import trio
 import trustme
 from tests.peers import require
 
-from servers.http import serve_http
+from servers.http import HTTPServer, serve_http
 from wire.http import (
+    H2_PREFACE,
     ConnectionClosed,
     EndOfMessage,
     GoAway,
@@ -458,3 +464,514 @@ async def test_body_over_the_app_limit_gets_413(nursery: trio.Nursery) -> None:
 
         response = await _in_thread(run)
         assert response.status_code == 413
+
+
+# -- timeouts, limits, shutdown, access log --------------------------------------
+
+
+async def _start(nursery: trio.Nursery, app: rest.App | None = None, **options: Any) -> Address:
+    address: Address = await nursery.start(partial(serve_http, "127.0.0.1", 0, app=app, **options))
+    return address
+
+
+async def _read_until_closed(stream: trio.SocketStream) -> bytes:
+    received = b""
+    try:
+        while chunk := await stream.receive_some(65536):
+            received += chunk
+    except trio.BrokenResourceError:
+        pass  # a reset after the answer: what matters is what came before
+    return received
+
+
+async def test_slowloris_head_trickled_gets_408(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, idle_timeout=0.4)
+    head = b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            start = trio.current_time()
+            # One octet every 20 ms: each arrives well within the timeout, but
+            # the head as a whole does not.
+            for octet in head:
+                try:
+                    await stream.send_all(bytes([octet]))
+                except trio.BrokenResourceError:
+                    break
+                await trio.sleep(0.02)
+                if trio.current_time() - start > 1.5:
+                    break
+            received = await _read_until_closed(stream)
+            elapsed = trio.current_time() - start
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert 0.35 < elapsed < 3.0
+
+
+async def test_another_client_is_served_while_a_head_trickles(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, idle_timeout=2.0)
+    with trio.fail_after(5):
+        slow = await trio.open_tcp_stream(*address)
+        async with slow:
+            await slow.send_all(b"GET /hello HTTP/1.1\r\nHo")
+            received = await _raw(
+                address, b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            assert received.endswith(b"Hello, world!")
+
+
+async def test_stalled_body_gets_408_and_close_http1(
+    nursery: trio.Nursery, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="wire.http.access")
+    address = await _start(nursery, body_timeout=0.3, access_log=True)
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(
+                b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"name":'
+            )
+            start = trio.current_time()
+            received = await _read_until_closed(stream)
+            elapsed = trio.current_time() - start
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert b"connection: close" in received.lower()
+    assert 0.25 < elapsed < 3.0
+    [line] = [r.getMessage() for r in caplog.records if r.name == "wire.http.access"]
+    assert re.fullmatch(r'127\.0\.0\.1:\d+ "POST /items HTTP/1\.1" 408 0 \d+\.\dms', line)
+
+
+async def test_a_broken_http2_connection_leaves_the_others_alone(server: Address) -> None:
+    with trio.fail_after(5):
+        keep_alive = await trio.open_tcp_stream(*server)
+        async with keep_alive:
+            # The preface, then a frame with a length over the 16 KiB maximum.
+            broken = await _raw(server, H2_PREFACE + b"\xff\xff\xff\x00\x00\x00\x00\x00\x01")
+            assert b"\x07" in broken  # GOAWAY (frame type 7), then the close
+            for _ in range(2):
+                await keep_alive.send_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                received = b""
+                while not received.endswith(b"Hello, world!"):
+                    chunk = await keep_alive.receive_some(65536)
+                    assert chunk
+                    received += chunk
+                assert received.startswith(b"HTTP/1.1 200 ")
+
+
+async def test_trickled_body_is_cut_at_the_body_timeout(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, body_timeout=0.5)
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(
+                b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+            )
+            start = trio.current_time()
+            received = b""
+            # An octet every 50 ms keeps the body moving, too slowly.
+            while not received and trio.current_time() - start < 2:
+                try:
+                    await stream.send_all(b"x")
+                except trio.BrokenResourceError:
+                    break
+                with trio.move_on_after(0.05):
+                    received = await stream.receive_some(65536)
+            elapsed = trio.current_time() - start
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert 0.45 < elapsed < 3.0
+
+
+async def test_stalled_body_http2_resets_only_that_stream(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, body_timeout=0.3)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    post = [(":method", "POST"), (":path", "/items"), (":scheme", "http"), (":authority", "x")]
+    conn.send_headers(1, [*post, ("content-length", "100")])
+    conn.send_data(1, b'{"name":')
+    events: list[h2.events.Event] = []
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(conn.data_to_send())
+            start = trio.current_time()
+            while not any(isinstance(e, h2.events.StreamReset) for e in events):
+                data = await stream.receive_some(65536)
+                assert data
+                events += conn.receive_data(data)
+                await stream.send_all(conn.data_to_send())
+            elapsed = trio.current_time() - start
+            # The connection lives on: stream 3 is answered.
+            conn.send_headers(3, _get("/hello"), end_stream=True)
+            await stream.send_all(conn.data_to_send())
+            body = b""
+            while not any(
+                isinstance(e, h2.events.StreamEnded) and e.stream_id == 3 for e in events
+            ):
+                data = await stream.receive_some(65536)
+                assert data
+                for event in conn.receive_data(data):
+                    events.append(event)
+                    if isinstance(event, h2.events.DataReceived) and event.stream_id == 3:
+                        body += event.data
+    [response] = [e for e in events if isinstance(e, h2.events.ResponseReceived)][:1]
+    assert response.stream_id == 1
+    assert (b":status", b"408") in response.headers
+    [reset] = [e for e in events if isinstance(e, h2.events.StreamReset)]
+    assert reset.stream_id == 1
+    assert reset.error_code == h2.errors.ErrorCodes.NO_ERROR
+    assert 0.25 < elapsed < 3.0
+    assert body == b"Hello, world!"
+
+
+async def test_idle_keep_alive_connection_is_closed(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, idle_timeout=0.3)
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            start = trio.current_time()
+            received = await _read_until_closed(stream)
+            elapsed = trio.current_time() - start
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert received.endswith(b"Hello, world!")
+    assert 0.25 < elapsed < 3.0
+
+
+async def test_busy_keep_alive_connection_outlives_the_idle_timeout(
+    nursery: trio.Nursery,
+) -> None:
+    # The idle timer restarts after every answer, from the time of that answer.
+    address = await _start(nursery, idle_timeout=0.3)
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            start = trio.current_time()
+            answered = 0
+            while trio.current_time() - start < 1.0:
+                await stream.send_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                received = b""
+                while not received.endswith(b"Hello, world!"):
+                    chunk = await stream.receive_some(65536)
+                    assert chunk, f"closed after {answered} answers"
+                    received += chunk
+                answered += 1
+                await trio.sleep(0.1)
+    assert answered >= 3
+
+
+async def test_idle_http2_connection_gets_goaway(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, idle_timeout=0.3)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    conn.send_headers(1, _get("/hello"), end_stream=True)
+    events: list[h2.events.Event] = []
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(conn.data_to_send())
+            start = trio.current_time()
+            while data := await stream.receive_some(65536):
+                events += conn.receive_data(data)
+                await stream.send_all(conn.data_to_send())
+            elapsed = trio.current_time() - start
+    kinds = [type(e) for e in events]
+    assert kinds.index(h2.events.StreamEnded) < kinds.index(h2.events.ConnectionTerminated)
+    [goaway] = [e for e in events if isinstance(e, h2.events.ConnectionTerminated)]
+    assert goaway.error_code == h2.errors.ErrorCodes.NO_ERROR
+    assert goaway.last_stream_id == 1
+    assert 0.25 < elapsed < 3.0
+
+
+async def test_connection_limit(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, max_connections=2)
+    request = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+    with trio.fail_after(5):
+        first = await trio.open_tcp_stream(*address)
+        second = await trio.open_tcp_stream(*address)
+        for stream in (first, second):
+            await stream.send_all(request)
+            assert (await stream.receive_some(65536)).startswith(b"HTTP/1.1 200 ")
+        # A third is closed at once, unanswered.
+        assert await _raw(address, request) == b""
+        await first.aclose()
+        # A slot is free again once the server has seen the close.
+        while True:
+            received = await _raw(
+                address, b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            if received:
+                break
+            await trio.sleep(0.02)
+        assert received.startswith(b"HTTP/1.1 200 ")
+        await second.aclose()
+
+
+class _StoppableServer:
+    """``serve_http`` with options, in a cancel scope the test can cancel."""
+
+    def __init__(self, app: rest.App, **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.scope = trio.CancelScope()
+        self.stopped = trio.Event()
+
+    async def run(self, *, task_status: trio.TaskStatus[Address]) -> None:
+        try:
+            with self.scope:
+                await serve_http(
+                    "127.0.0.1", 0, app=self.app, task_status=task_status, **self.options
+                )
+        finally:
+            self.stopped.set()
+
+
+async def test_shutdown_cuts_a_request_beyond_the_deadline(nursery: trio.Nursery) -> None:
+    app = rest.App()
+    started = trio.Event()
+    cancelled = trio.Event()
+
+    @app.get("/slow")
+    async def slow(request: rest.Request) -> str:
+        await trio.sleep(0.05)
+        return "fast enough"
+
+    @app.get("/forever")
+    async def forever(request: rest.Request) -> str:
+        started.set()
+        try:
+            await trio.sleep(30)
+        finally:
+            cancelled.set()
+        return "never"
+
+    server = _StoppableServer(app, shutdown_timeout=0.4)
+    address: Address = await nursery.start(server.run)
+    finished: list[bytes] = []
+    cut: list[bytes] = []
+    with trio.fail_after(5):
+        async with trio.open_nursery() as clients:
+            clients.start_soon(_collect, address, b"GET /forever HTTP/1.1\r\nHost: x\r\n\r\n", cut)
+            await started.wait()
+            clients.start_soon(
+                _collect, address, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", finished
+            )
+            await trio.sleep(0.01)
+            start = trio.current_time()
+            server.scope.cancel()
+        await server.stopped.wait()
+        elapsed = trio.current_time() - start
+    # Within the deadline: answered, with the goodbye.
+    [answer] = finished
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"connection: close" in answer.lower()
+    assert answer.endswith(b"fast enough")
+    # Beyond it: cut without an answer, its handler cancelled.
+    assert cut == [b""]
+    assert cancelled.is_set()
+    assert 0.35 < elapsed < 3.0
+
+
+async def test_send_timeout_drops_a_peer_that_does_not_read(nursery: trio.Nursery) -> None:
+    app = rest.App(compression=None)
+    released = trio.Event()
+
+    @app.get("/firehose")
+    def firehose(request: rest.Request) -> rest.StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"x" * 65536
+            finally:
+                released.set()
+
+        return rest.StreamingResponse(chunks())
+
+    address = await _start(nursery, app, send_timeout=0.3)
+    with trio.fail_after(10):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            await stream.send_all(b"GET /firehose HTTP/1.1\r\nHost: x\r\n\r\n")
+            # Never read: the server's writes block, then it gives up.
+            await released.wait()
+
+
+@pytest.mark.parametrize("http2", [False, True])
+async def test_access_log(
+    nursery: trio.Nursery, caplog: pytest.LogCaptureFixture, http2: bool
+) -> None:
+    caplog.set_level(logging.INFO, logger="wire.http.access")
+    address = await _start(nursery, access_log=True)
+
+    def run() -> list[httpx.Response]:
+        with httpx.Client(http1=not http2, http2=http2) as client:
+            return [client.get(_url(address, "/hello")), client.get(_url(address, "/nope?x=1"))]
+
+    responses = await _in_thread(run)
+    assert [r.status_code for r in responses] == [200, 404]
+    lines = [r.getMessage() for r in caplog.records if r.name == "wire.http.access"]
+    version = "2" if http2 else "1.1"
+    assert len(lines) == 2
+    assert re.fullmatch(rf'127\.0\.0\.1:\d+ "GET /hello HTTP/{version}" 200 13 \d+\.\dms', lines[0])
+    length = len(responses[1].content)
+    assert re.fullmatch(
+        rf'127\.0\.0\.1:\d+ "GET /nope\?x=1 HTTP/{version}" 404 {length} \d+\.\dms', lines[1]
+    )
+
+
+async def test_no_access_log_by_default(server: Address, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="wire.http.access")
+    received = await _raw(server, b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert received.endswith(b"Hello, world!")
+    assert not [r for r in caplog.records if r.name == "wire.http.access"]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"idle_timeout": 0},
+        {"body_timeout": -1},
+        {"send_timeout": 0},
+        {"handshake_timeout": 0},
+        {"shutdown_timeout": -1},
+        {"max_connections": 0},
+    ],
+)
+def test_bad_options_are_refused(option: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(option))):
+        HTTPServer(**option)  # type: ignore[arg-type]
+
+
+async def test_large_body_arrives_whole_on_both_versions(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, _digest_app())
+    # Several reads, and over HTTP/2 several times the 64 KiB stream window.
+    body = bytes(range(256)) * 1200
+
+    for http2 in (False, True):
+
+        def run(h: bool = http2) -> httpx.Response:
+            with httpx.Client(http1=not h, http2=h) as client:
+                return client.post(_url(address, "/digest"), content=body)
+
+        response = await _in_thread(run)
+        assert response.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
+        assert response.json() == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def _digest_app() -> rest.App:
+    app = rest.App(compression=None)
+
+    @app.post("/digest")
+    def digest(request: rest.Request) -> dict[str, object]:
+        return {"size": len(request.body), "sha256": hashlib.sha256(request.body).hexdigest()}
+
+    return app
+
+
+async def test_expect_100_continue_http1(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, _digest_app())
+    body = b"x" * 5000
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(
+                b"POST /digest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+            )
+            # The client sends nothing more until the server says go on.
+            interim = b""
+            while b"\r\n\r\n" not in interim:
+                chunk = await stream.receive_some(65536)
+                assert chunk
+                interim += chunk
+            assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+            await stream.send_all(body)
+            received = await _read_until_closed(stream)
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(received.partition(b"\r\n\r\n")[2])["size"] == len(body)
+
+
+async def test_expect_100_continue_not_sent_when_the_body_came_along(
+    nursery: trio.Nursery,
+) -> None:
+    address = await _start(nursery, _digest_app())
+    received = await _raw(
+        address,
+        b"POST /digest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Length: 3\r\nConnection: close\r\n\r\nabc",
+    )
+    assert received.startswith(b"HTTP/1.1 200 ")
+
+
+async def test_expect_100_continue_http2(nursery: trio.Nursery) -> None:
+    address = await _start(nursery, _digest_app())
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    post = [(":method", "POST"), (":path", "/digest"), (":scheme", "http"), (":authority", "x")]
+    conn.send_headers(1, [*post, ("expect", "100-continue"), ("content-length", "3")])
+    events: list[h2.events.Event] = []
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(conn.data_to_send())
+            while not any(isinstance(e, h2.events.InformationalResponseReceived) for e in events):
+                data = await stream.receive_some(65536)
+                assert data
+                events += conn.receive_data(data)
+            conn.send_data(1, b"abc", end_stream=True)
+            await stream.send_all(conn.data_to_send())
+            while not any(isinstance(e, h2.events.StreamEnded) for e in events):
+                data = await stream.receive_some(65536)
+                assert data
+                events += conn.receive_data(data)
+                await stream.send_all(conn.data_to_send())
+    [interim] = [e for e in events if isinstance(e, h2.events.InformationalResponseReceived)]
+    assert (b":status", b"100") in interim.headers
+    [final] = [e for e in events if isinstance(e, h2.events.ResponseReceived)]
+    assert (b":status", b"200") in final.headers
+
+
+async def test_pipelined_answers_do_not_pile_up_for_a_client_that_does_not_read(
+    nursery: trio.Nursery,
+) -> None:
+    app = rest.App(compression=None, auto_etag=False)
+    handled = 0
+    chunk = b"x" * 1024 * 1024
+
+    @app.get("/big")
+    def big(request: rest.Request) -> bytes:
+        nonlocal handled
+        handled += 1
+        return chunk
+
+    address = await _start(nursery, app)
+    requests = 64  # 64 MiB of answers, all asked for in one read
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            await stream.send_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n" * requests)
+            await trio.sleep(0.5)
+            # The server stopped answering once the socket buffers (a few MiB
+            # on loopback) were full.
+            assert 0 < handled < requests // 2
+            total = 0
+            while total < requests * len(chunk):
+                data = await stream.receive_some(1 << 20)
+                assert data
+                total += len(data)
+    assert handled == requests
+
+
+async def test_tls_handshake_timeout(nursery: trio.Nursery) -> None:
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    address = await _start(nursery, ssl_context=context, handshake_timeout=0.3)
+    with trio.fail_after(5):
+        stream = await trio.open_tcp_stream(*address)
+        async with stream:
+            # Connected, but no ClientHello: the server gives up on us.
+            start = trio.current_time()
+            assert await _read_until_closed(stream) == b""
+            elapsed = trio.current_time() - start
+    assert 0.25 < elapsed < 3.0
