@@ -200,10 +200,6 @@ async def test_curl_expect_100_continue_succeeds(server: Address) -> None:
     assert [t.status for t in done] == [201]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: no 100 Continue; curl waits its whole --expect100-timeout before the body",
-)
 async def test_curl_expect_100_continue_gets_100(server: Address) -> None:
     done, trace = await curl(
         "--http1.1",
