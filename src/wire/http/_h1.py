@@ -23,7 +23,12 @@ the Internet needs and h11 leaves to its caller:
 - protocol switches (``Upgrade`` with 101, CONNECT with 2xx) as events, after
   which the connection is a tunnel of :class:`~wire.http.Data` events;
 - an idle timer (keep-alive idle time and slow request heads: 408) and a
-  drain timer after a graceful :class:`~wire.http.GoAway`.
+  drain timer after a graceful :class:`~wire.http.GoAway`;
+- a strict fast path for the server (``wire.http._h1_fast``): a complete,
+  plainly well-formed request head is read without h11, and its response
+  written as h11 would write it; any other request goes to h11 from its
+  first byte, and the connection returns to the fast path at the next
+  exchange. Both paths give the same events and the same bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Final
 
 import h11
@@ -48,6 +52,7 @@ from wire.http._events import (
     Event,
     GoAway,
     Header,
+    Headers,
     InformationalResponse,
     ProtocolSwitch,
     Request,
@@ -55,6 +60,15 @@ from wire.http._events import (
     StreamReset,
     Trailers,
     content_length,
+)
+from wire.http._h1_fast import (
+    chunk,
+    informational_head,
+    last_chunk,
+    parse_request_head,
+    reason,
+    request_event,
+    response_head,
 )
 from wire.http._state import (
     CONNECTION_TRANSITIONS,
@@ -111,6 +125,11 @@ class H1Config:
             get 408). ``None`` disables it.
         drain_timeout: Seconds the exchange in flight gets after a graceful
             GoAway before the connection is closed anyway.
+        fast_path: Let a server read plainly well-formed requests with its
+            own strict parser and write their responses itself (several
+            times faster than h11, with the same events and bytes); any
+            other request still goes to h11. ``False`` sends every request
+            through h11, for comparison or out of caution.
     """
 
     max_request_line: int = 8192
@@ -120,6 +139,7 @@ class H1Config:
     read_window: int = 65535
     idle_timeout: float | None = 60.0
     drain_timeout: float = 30.0
+    fast_path: bool = True
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_head_size", "max_header_count", "read_window"):
@@ -134,6 +154,8 @@ class H1Config:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | float) or not value > 0):
                 raise LocalProtocolError(f"{name} must be a positive number")
+        if type(self.fast_path) is not bool:
+            raise LocalProtocolError("fast_path must be a bool")
 
 
 def _tokens(headers: Iterable[Header], name: bytes) -> list[bytes]:
@@ -145,12 +167,21 @@ def _tokens(headers: Iterable[Header], name: bytes) -> list[bytes]:
     return out
 
 
-def _reason(status: int) -> bytes:
-    """The reason phrase of a registered status, else none (RFC 9112 section 4)."""
-    try:
-        return HTTPStatus(status).phrase.encode()
-    except ValueError:
-        return b""
+def _head_fields(headers: Headers) -> list[Header]:
+    """The fields of a head to write: a repeated content-length only once.
+
+    The event made sure the copies agree (RFC 9110 section 8.6); h11 would
+    refuse copies that differ only in leading zeros.
+    """
+    fields: list[Header] = []
+    length_seen = False
+    for field in headers:
+        if field[0] == b"content-length":
+            if length_seen:
+                continue
+            length_seen = True
+        fields.append(field)
+    return fields
 
 
 class H1Connection:
@@ -166,23 +197,32 @@ class H1Connection:
     """
 
     __slots__ = (
+        "_body_left",
         "_body_received",
+        "_buf",
+        "_chunked",
         "_config",
         "_deadline",
+        "_eof",
         "_events",
         "_exchange",
+        "_fast",
+        "_fast_allowed",
         "_goaway_sent",
         "_h2c_offer",
         "_h2c_settings",
         "_h11",
         "_held",
+        "_keep_alive",
         "_now",
         "_out",
+        "_pos",
         "_request_ended",
         "_role",
         "_scheme",
         "_seq",
         "_state",
+        "_their_version",
         "_tunnel",
         "_unacked",
         "_unacked_total",
@@ -207,12 +247,23 @@ class H1Connection:
         self._role = role
         self._config = config
         self._scheme = scheme
-        self._h11 = h11.Connection(
-            h11.SERVER if role is Role.SERVER else h11.CLIENT,
-            # Our own head check runs first and answers with 414/431; h11's
-            # limit stays as a backstop for chunk lines and trailers.
-            max_incomplete_event_size=config.max_head_size,
-        )
+        self._h11 = self._new_h11()
+        # The fast path (server): while it is on, h11 has seen nothing of the
+        # connection since its last exchange and stays idle; the bytes wait in
+        # _buf from _pos on.
+        self._fast_allowed = role is Role.SERVER and config.fast_path
+        self._fast = self._fast_allowed
+        self._buf = b""
+        self._pos = 0
+        #: Request body octets still to come (fast path, Content-Length).
+        self._body_left = 0
+        #: Whether the request in progress lets the connection stay open, and
+        #: whether our response in progress is chunked (fast path).
+        self._keep_alive = True
+        self._chunked = False
+        #: The HTTP version of the last request received (server).
+        self._their_version: bytes | None = None
+        self._eof = False
         self._events: list[Event] = []
         self._out: list[bytes] = []
         self._state = _CS.OPEN
@@ -230,6 +281,14 @@ class H1Connection:
         self._now = now
         self._deadline: float | None = None
         self._arm_idle()
+
+    def _new_h11(self) -> h11.Connection:
+        return h11.Connection(
+            h11.SERVER if self._role is Role.SERVER else h11.CLIENT,
+            # Our own head check runs first and answers with 414/431; h11's
+            # limit stays as a backstop for chunk lines and trailers.
+            max_incomplete_event_size=self._config.max_head_size,
+        )
 
     # ------------------------------------------------------------------
     # What the caller may look at
@@ -304,12 +363,22 @@ class H1Connection:
     # ------------------------------------------------------------------
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
-        """Feed bytes received from the peer; never raises for what the peer sends."""
-        if self._state is _CS.CLOSED or not data:
+        """Feed bytes received from the peer; never raises for what the peer sends.
+
+        Bytes fed after :meth:`receive_eof` are ignored: a closed stream has
+        nothing more to say.
+        """
+        if self._state is _CS.CLOSED or not data or self._eof:
             return
         try:
             if self._tunnel:
                 self._tunnel_data(bytes(data))
+            elif self._fast:
+                pos = self._pos
+                buf = self._buf
+                self._buf = buf[pos:] + data if pos < len(buf) else bytes(data)
+                self._pos = 0
+                self._fast_pump()
             else:
                 self._h11.receive_data(bytes(data))
                 self._pump()
@@ -322,6 +391,7 @@ class H1Connection:
         """The peer closed its side of the stream."""
         if self._state is _CS.CLOSED:
             return
+        self._eof = True
         if self._tunnel:
             exchange = self._exchange
             assert exchange is not None
@@ -348,8 +418,11 @@ class H1Connection:
             )
             return
         try:
-            self._h11.receive_data(b"")
-            self._pump()
+            if self._fast:
+                self._fast_eof()
+            else:
+                self._h11.receive_data(b"")
+                self._pump()
         except Exception:
             _log.error("unexpected internal error in the HTTP/1.1 machine", exc_info=True)
             self._fail(H1RemoteError("internal error", status=500))
@@ -377,7 +450,7 @@ class H1Connection:
         self._deadline = None
         if self._goaway_sent:
             self._close(ConnectionClosed(last_stream_id=self._seq, message="drain timeout"))
-        elif self._h11.trailing_data[0]:
+        elif not self._fast and self._h11.trailing_data[0]:
             # A request head that never completed: Slowloris, or a lost client.
             self._fail(H1RemoteError("request head not received in time", status=408))
         else:
@@ -389,6 +462,8 @@ class H1Connection:
         Raises:
             LocalProtocolError: the event is not valid now; nothing changed.
         """
+        if self._fast and self._fast_send(event):
+            return
         if isinstance(event, GoAway):
             self._send_goaway()
             return
@@ -417,28 +492,30 @@ class H1Connection:
         elif isinstance(event, InformationalResponse):
             # RFC 9110 section 15.2: no 1xx to an HTTP/1.0 client; dropping it
             # keeps applications version-blind.
-            if self._h11.their_http_version != b"1.0":
+            if self._fast:
+                self._out.append(informational_head(event.status, _head_fields(event.headers)))
+            elif self._their_version != b"1.0":
                 self._write(
                     h11.InformationalResponse(
                         status_code=event.status,
-                        headers=list(event.headers),
-                        reason=_reason(event.status),
+                        headers=_head_fields(event.headers),
+                        reason=reason(event.status),
                     )
                 )
             commit_send(exchange, side, inp, event)
         elif isinstance(event, Response):
-            headers = list(event.headers)
+            # (On the fast path, _fast_send took every Response allowed here.)
+            headers = _head_fields(event.headers)
             if self._goaway_sent:
                 headers.append((b"connection", b"close"))
             commit_send(exchange, side, inp, event)
             self._write(
-                h11.Response(
-                    status_code=event.status, headers=headers, reason=_reason(event.status)
-                )
+                h11.Response(status_code=event.status, headers=headers, reason=reason(event.status))
             )
         elif isinstance(event, ProtocolSwitch):
             self._send_switch(exchange, side, inp, event)
         elif isinstance(event, Data):
+            # (On the fast path, _fast_send took every Data allowed here.)
             commit_send(exchange, side, inp, event)
             if event.data:
                 self._flush_held(body=True)
@@ -446,6 +523,69 @@ class H1Connection:
         else:
             assert isinstance(event, EndOfMessage)
             self._send_end(exchange, side, inp, event)
+
+    def _fast_send(self, event: Event) -> bool:
+        """Send the plain response of a fast-path request; False leaves it to :meth:`send`.
+
+        Only the common case of each event is taken here: the exchange in
+        progress, in the state the event follows, within its declared length.
+        It makes the moves the exchange table (``wire.http._state``) makes for
+        it and writes what h11 writes; anything else, the errors included,
+        goes the general way. The differential tests check both ways agree.
+        """
+        exchange = self._exchange
+        kind = type(event)
+        if (
+            exchange is None
+            or getattr(event, "stream_id", None) != exchange.stream_id
+            or self._state is _CS.CLOSED
+        ):
+            return False
+        if kind is Data:
+            assert isinstance(event, Data)
+            data = event.data
+            size = len(data)
+            declared = exchange.sent_length
+            if (
+                exchange.response is not MessageState.BODY
+                or (declared is not None and exchange.sent + size > declared)
+                or (size and not exchange.response_has_body)
+            ):
+                return False
+            exchange.sent += size
+            if size:
+                self._out.append(chunk(data) if self._chunked else data)
+            return True
+        if kind is Response:
+            assert isinstance(event, Response)
+            if exchange.response is not MessageState.IDLE:
+                return False
+            fields = _head_fields(event.headers)
+            if self._goaway_sent:
+                fields.append((b"connection", b"close"))
+            exchange.sent_length = content_length(event.headers)
+            exchange.status = event.status
+            exchange.response = MessageState.BODY
+            head, self._chunked = response_head(
+                event.status, fields, method=exchange.method, keep_alive=self._keep_alive
+            )
+            self._out.append(head)
+            if self._goaway_sent:
+                # Our "connection: close" ends keep-alive as the client's would.
+                self._keep_alive = False
+            return True
+        if kind is EndOfMessage:
+            declared = exchange.sent_length
+            if exchange.response is not MessageState.BODY or (
+                declared is not None and exchange.sent < declared and exchange.response_has_body
+            ):
+                return False
+            exchange.response = MessageState.DONE
+            if self._chunked:
+                self._out.append(last_chunk(()))
+            self._maybe_next_cycle()
+            return True
+        return False
 
     def acknowledge_data(self, stream_id: int, size: int) -> None:
         """The application consumed ``size`` flow-controlled octets of ``stream_id``.
@@ -471,9 +611,17 @@ class H1Connection:
     # ------------------------------------------------------------------
 
     def _pump(self) -> None:
-        """Turn what h11 can parse into events until it needs more or must wait."""
-        conn = self._h11
+        """Turn the bytes received into events until more are needed or must wait.
+
+        A handler that starts the next exchange pumps again from there (and
+        may move between the fast path and h11, each with its own buffer), so
+        every round looks at the current reader afresh.
+        """
         while self._state is not _CS.CLOSED and not self._tunnel:
+            if self._fast:
+                self._fast_pump()
+                return
+            conn = self._h11
             if self._at_head() and not self._head_ok():
                 return
             try:
@@ -548,11 +696,118 @@ class H1Connection:
             return False
         return True
 
+    # The fast path (a server's plain requests; see wire.http._h1_fast)
+
+    def _fast_pump(self) -> None:
+        exchange = self._exchange
+        if exchange is None:
+            self._fast_request()
+        elif exchange.request is MessageState.BODY:
+            self._fast_body(exchange)
+        else:
+            self._fast_wait()
+
+    def _fast_wait(self) -> None:
+        """The request is in: what follows waits for the response, unless it asked to close.
+
+        As h11 does: a client that sent close sends no more (RFC 9112
+        section 9.6), and a stream that ended with nothing after the request
+        is reported closed at once.
+        """
+        if self._pos < len(self._buf):
+            if not self._keep_alive:
+                self._fail(H1RemoteError("Got data when expecting EOF"))
+        elif self._eof:
+            self._on_peer_closed()
+
+    def _fast_request(self) -> None:
+        buf = self._buf
+        pos = self._pos
+        if pos == len(buf):
+            if self._eof:
+                self._on_peer_closed()
+            return
+        config = self._config
+        head = parse_request_head(
+            buf,
+            pos,
+            max_request_line=config.max_request_line,
+            max_head_size=config.max_head_size,
+            max_header_count=config.max_header_count,
+        )
+        limit = config.max_body_size
+        if head is None or (limit is not None and head[4] > limit) or self._seq >= MAX_STREAM_ID:
+            # Anything unusual, incomplete, wrong or over a limit: h11 reads
+            # this request from its first byte, and answers it if it is broken.
+            self._hand_over()
+            return
+        request = request_event(head, self._scheme, self._seq + 1)
+        length = head[4]
+        self._pos = head[6]
+        self._seq += 1
+        self._keep_alive = not head[5]
+        self._their_version = b"1.1"
+        self._h2c_settings = None
+        exchange = Exchange(self._seq)
+        commit_receive(exchange, Side.REQUEST, _MI.HEAD, request)
+        self._exchange = exchange
+        self._body_received = 0
+        self._body_left = length
+        self._deadline = None
+        self._events.append(request)
+        self._fast_body(exchange)
+
+    def _fast_body(self, exchange: Exchange) -> None:
+        """Deliver what is here of a Content-Length body, as h11 would: one Data per read."""
+        left = self._body_left
+        if left:
+            pos = self._pos
+            take = min(len(self._buf) - pos, left)
+            if not take:
+                return
+            self._pos = pos + take
+            self._body_left = left = left - take
+            self._on_data(self._buf[pos : pos + take])
+            if left:
+                return
+        self._received(exchange, Side.REQUEST, EndOfMessage(exchange.stream_id))
+        self._maybe_next_cycle()
+        if self._exchange is exchange:
+            self._fast_wait()
+
+    def _fast_eof(self) -> None:
+        exchange = self._exchange
+        if exchange is not None and exchange.request is MessageState.BODY:
+            # h11's words, so that both paths report the same.
+            got = self._body_received
+            self._fail(
+                H1RemoteError(
+                    "peer closed connection without sending complete message body "
+                    f"(received {got} bytes, expected {got + self._body_left})"
+                )
+            )
+        else:
+            # At a head (nothing is buffered there) or after a request.
+            self._fast_pump()
+
+    def _hand_over(self) -> None:
+        """Leave the fast path: h11 takes the connection from the request at _pos."""
+        self._fast = False
+        conn = self._h11 = self._new_h11()
+        rest = self._buf[self._pos :]
+        self._buf = b""
+        self._pos = 0
+        conn.receive_data(rest)
+        if self._eof:
+            conn.receive_data(b"")
+        self._pump()
+
     def _on_request(self, event: h11.Request) -> None:
         version = event.http_version
         if not version.startswith(b"1."):
             self._fail(H1RemoteError("HTTP version not supported", status=505))
             return
+        self._their_version = version
         fields = list(event.headers)
         if any(name == b"transfer-encoding" for name, _ in fields):
             if any(name == b"content-length" for name, _ in fields):
@@ -723,11 +978,11 @@ class H1Connection:
             self._tunnel_data(leftover)
 
     def _tunnel_data(self, data: bytes) -> None:
+        # The peer's side is a tunnel until its end, after which nothing is read.
         exchange = self._exchange
         assert exchange is not None
         peer = Side.RESPONSE if self._role is Role.CLIENT else Side.REQUEST
-        if exchange.state(peer) is MessageState.TUNNEL:
-            self._received(exchange, peer, Data(exchange.stream_id, data))
+        self._received(exchange, peer, Data(exchange.stream_id, data))
 
     # ------------------------------------------------------------------
     # Sending
@@ -835,7 +1090,7 @@ class H1Connection:
         if exchange.sent_length is not None:
             raise LocalProtocolError("HTTP/1.1 cannot send trailers after a content-length")
         if self._role is Role.SERVER and (
-            not exchange.response_has_body or self._h11.their_http_version == b"1.0"
+            not exchange.response_has_body or self._their_version == b"1.0"
         ):
             raise LocalProtocolError("this response cannot carry trailers in HTTP/1.1")
 
@@ -860,7 +1115,11 @@ class H1Connection:
         self, exchange: Exchange, side: Side, inp: MessageInput, event: EndOfMessage
     ) -> None:
         commit_send(exchange, side, inp, event)
-        if not self._request_ended:
+        if self._fast:
+            # _fast_send took every other end: this one follows trailers, so
+            # the body is chunked (RFC 9112 section 7.1.2).
+            self._out.append(last_chunk(exchange.trailers))
+        elif not self._request_ended:
             self._flush_held(body=False)
             self._write(h11.EndOfMessage(headers=list(exchange.trailers)))
         self._maybe_next_cycle()
@@ -898,11 +1157,22 @@ class H1Connection:
         if not exchange.finished:
             return
         self._exchange = None
-        conn = self._h11
-        if conn.our_state is h11.DONE and conn.their_state is h11.DONE and not self._goaway_sent:
-            conn.start_next_cycle()
+        if self._fast:
+            keep_alive = self._keep_alive
+        else:
+            conn = self._h11
+            keep_alive = conn.our_state is h11.DONE and conn.their_state is h11.DONE
+            if keep_alive and self._fast_allowed and not self._eof:
+                # Back to the fast path: h11 hands over what it has not read.
+                conn.start_next_cycle()
+                self._buf = conn.trailing_data[0]
+                self._pos = 0
+                self._fast = True
+            elif keep_alive:
+                conn.start_next_cycle()
+        if keep_alive and not self._goaway_sent:
             self._arm_idle()
-            # A pipelined request may be waiting in h11's buffer.
+            # A pipelined request may be waiting.
             self._pump()
         else:
             # Keep-alive is off (either side said close, HTTP/1.0) or we drain.
@@ -912,6 +1182,13 @@ class H1Connection:
         timeout = self._config.idle_timeout
         if self._role is Role.SERVER and timeout is not None:
             self._deadline = self._now + timeout
+
+    def _may_answer(self) -> bool:
+        """Whether a server may still write an error response: no response head sent."""
+        if self._fast:
+            exchange = self._exchange
+            return exchange is None or exchange.response is MessageState.IDLE
+        return self._h11.our_state in (h11.IDLE, h11.SEND_RESPONSE)
 
     def _close(self, event: ConnectionClosed | None, *, write_eof: bool = True) -> None:
         """Close the stream now; report ``event`` unless the application asked."""
@@ -925,22 +1202,16 @@ class H1Connection:
 
     def _fail(self, error: H1RemoteError) -> None:
         """The peer broke a rule: answer it (server) and close."""
-        conn = self._h11
         told: int | None = None
-        if (
-            self._role is Role.SERVER
-            and not self._tunnel
-            and conn.our_state in (h11.IDLE, h11.SEND_RESPONSE)
-        ):
+        if self._role is Role.SERVER and not self._tunnel and self._may_answer():
             status = error.status
-            self._write(
-                h11.Response(
-                    status_code=status,
-                    headers=[(b"content-length", b"0"), (b"connection", b"close")],
-                    reason=_reason(status),
-                )
-            )
-            self._write(h11.EndOfMessage())
+            fields = [(b"content-length", b"0"), (b"connection", b"close")]
+            if self._fast:
+                head, _ = response_head(status, fields, method=b"", keep_alive=self._keep_alive)
+                self._out.append(head)
+            else:
+                self._write(h11.Response(status_code=status, headers=fields, reason=reason(status)))
+                self._write(h11.EndOfMessage())
             told = status
         self._close(
             ConnectionClosed(

@@ -8,6 +8,7 @@ import h11
 import pytest
 
 from wire.errors import LocalProtocolError
+from wire.http import _h1 as h1_module
 from wire.http._errors import H1RemoteError
 from wire.http._events import (
     ConnectionClosed,
@@ -600,17 +601,30 @@ def test_server_announcing_close_is_a_goaway() -> None:
 def test_internal_error_becomes_500(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server = H1Connection(SERVER)
+    slow = H1Config(fast_path=False)
+    server = H1Connection(SERVER, config=slow)
 
-    def boom(self: h11.Connection) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("bug")
 
     monkeypatch.setattr(h11.Connection, "next_event", boom)
     with caplog.at_level(logging.ERROR):
         refused(server, GET, 500)
-        other = H1Connection(SERVER)
+        other = H1Connection(SERVER, config=slow)
         other.receive_eof()
         assert other.events()[-1].error_code == 500
+    assert "unexpected internal error" in caplog.text
+
+
+def test_internal_error_on_the_fast_path_becomes_500(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(h1_module, "parse_request_head", boom)
+    with caplog.at_level(logging.ERROR):
+        refused(H1Connection(SERVER), GET, 500)
     assert "unexpected internal error" in caplog.text
 
 
@@ -757,6 +771,8 @@ def test_config_and_constructor_validation() -> None:
         H1Config(idle_timeout=0)
     with pytest.raises(LocalProtocolError, match="drain_timeout"):
         H1Config(drain_timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(LocalProtocolError, match="fast_path"):
+        H1Config(fast_path=1)  # type: ignore[arg-type]
 
 
 def test_tunnel_after_the_peer_ended_its_side() -> None:

@@ -4,7 +4,9 @@
   not, and the bytes split at any points, arrive as they were sent.
 - Any bytes fed to a server give events, or the close after an error response
   whose status is the error's; and feeding them whole or split at any points
-  gives the same events and the same bytes back.
+  gives the same events and the same bytes back, with the strict fast path or
+  without it (``tests/wire/http/test_h1_fast_path.py`` has the rest of that
+  evidence).
 """
 
 from __future__ import annotations
@@ -191,8 +193,9 @@ fragments = st.lists(
 STATUSES = {400, 408, 413, 414, 431, 501, 505}
 
 
-def feed_all(data: bytes, cuts: list[int]) -> tuple[list[Event], bytes]:
-    server = H1Connection(Role.SERVER, config=H1Config(max_head_size=256, max_body_size=100))
+def feed_all(data: bytes, cuts: list[int], *, fast: bool = True) -> tuple[list[Event], bytes]:
+    config = H1Config(max_head_size=256, max_body_size=100, fast_path=fast)
+    server = H1Connection(Role.SERVER, config=config)
     seen: list[Event] = []
     written = b""
     points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
@@ -202,6 +205,12 @@ def feed_all(data: bytes, cuts: list[int]) -> tuple[list[Event], bytes]:
     server.receive_eof()
     written += answer(server, seen)
     return seen, written
+
+
+def readable(event: Event) -> str:
+    """An event as text, its error (compared by identity otherwise) as its type and text."""
+    error = getattr(event, "error", None)
+    return repr(event) if error is None else f"{event!r} {type(error).__name__}: {error}"
 
 
 def merged(events: list[Event]) -> list[str]:
@@ -239,6 +248,10 @@ def test_any_bytes_give_events_or_the_right_error_response(data: bytes, cuts: li
     split_events, split_written = feed_all(data, cuts)
     assert merged(events) == merged(split_events)
     assert written == split_written
+    # The strict fast path changes nothing: h11 alone gives the same.
+    slow_events, slow_written = feed_all(data, cuts, fast=False)
+    assert [readable(e) for e in split_events] == [readable(e) for e in slow_events]
+    assert split_written == slow_written
     closes = [e for e in events if isinstance(e, ConnectionClosed)]
     assert len(closes) == 1 and events[-1] is closes[0]
     error = closes[0].error
