@@ -1,7 +1,11 @@
 """Fuzzing campaigns against the codecs: the ``wire fuzz TARGET`` command.
 
-A campaign builds a seed corpus (the test vectors in ``spec/mqtt/vectors/*.json``,
-or a few fixed packets when there are none, plus hand-picked edge cases), then
+Targets: ``mqtt`` (the MQTT decoder) and ``http`` (the HTTP server machine,
+:class:`wire.http.HTTPConnection`; see :func:`check_http_input`).
+
+A campaign builds a seed corpus (for MQTT the test vectors in
+``spec/mqtt/vectors/*.json``, or a few fixed packets when there are none, plus
+hand-picked edge cases; for HTTP plain, unusual and broken requests), then
 fuzzes for the time budget with one of two engines:
 
 - **atheris** (``pip install -e '.[fuzz]'``): the coverage-guided target
@@ -10,14 +14,16 @@ fuzzes for the time budget with one of two engines:
   this process (bit flips, byte inserts and deletes, splicing of seeds,
   length-field tweaks), bounded by time, so the command works everywhere.
 
-Both engines check the same invariants through :func:`check_mqtt_input` and
+Both engines check the same invariants through :func:`check_mqtt_input` (or
+:func:`check_http_input`) and
 leave crashing inputs in ``WORKDIR/crashes/`` (libFuzzer's ``crash-<sha1>``
 naming). The report gives each crash's input as hex with a
 ``wire decode mqtt --version V HEX`` command to replay it; crash files left by
 an earlier campaign are replayed first and reported again while they still crash.
 
-The input format, shared by both engines and by every file in ``corpus/`` and
-``crashes/``, is one control byte followed by the bytes fed to the decoder:
+The MQTT input format, shared by both engines and by every file in ``corpus/``
+and ``crashes/``, is one control byte followed by the bytes fed to the decoder
+(the HTTP one is in :func:`parse_http_input`):
 
 ======  ==================================================================
 bit 0   protocol version: 0 for 3.1.1 (level 4), 1 for 5.0
@@ -33,7 +39,9 @@ bit 2   ``max_packet_size``: 0 for the default (1 MiB), 1 for 64 bytes
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -45,11 +53,11 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TextIO
 
-from wire import mqtt
+from wire import http, mqtt
 from wire.errors import LocalProtocolError, RemoteProtocolError
 
 __all__ = [
@@ -57,9 +65,14 @@ __all__ = [
     "FuzzInput",
     "InvariantViolation",
     "SeedCorpus",
+    "HTTPFuzzInput",
+    "build_http_seeds",
     "build_seeds",
+    "check_http_input",
     "check_mqtt_input",
+    "make_http_input",
     "make_input",
+    "parse_http_input",
     "parse_input",
     "run_campaign",
     "split_points",
@@ -72,7 +85,10 @@ _ROOT = Path(__file__).resolve().parents[2]
 #: Where the test vectors are looked for by default.
 DEFAULT_VECTORS_DIR = _ROOT / "spec" / "mqtt" / "vectors"
 #: The atheris target run by the atheris engine.
-ATHERIS_TARGETS = {"mqtt": _ROOT / "fuzz" / "mqtt_decoder.py"}
+ATHERIS_TARGETS = {
+    "mqtt": _ROOT / "fuzz" / "mqtt_decoder.py",
+    "http": _ROOT / "fuzz" / "http_server.py",
+}
 
 #: ``max_packet_size`` when bit 2 of the control byte is set: small enough that
 #: ordinary seeds trip :class:`wire.mqtt.PacketTooLarge`.
@@ -290,6 +306,328 @@ def _packet_feature(packet: mqtt.Packet) -> str:
     names = ("properties", "will", "username", "password", "reason_code", "qos", "dup")
     present = [name for name in names if getattr(packet, name, None)]
     return "/".join([type(packet).__name__, *present])
+
+
+# ---------------------------------------------------------------------------
+# HTTP: the server machine
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPFuzzInput:
+    """One HTTP fuzz input, unpacked from its control byte (see :func:`parse_http_input`)."""
+
+    small_limits: bool
+    eof: bool
+    chunked: bool
+    stride: int
+    data: bytes
+
+    def describe(self) -> str:
+        """A short human description: limits, answers, end and split pattern."""
+        limits = "small limits" if self.small_limits else "default limits"
+        answers = "chunked answers" if self.chunked else "content-length answers"
+        end = "then EOF" if self.eof else "no EOF"
+        split = "every byte" if not self.stride else f"pattern {self.stride}"
+        return f"HTTP server, {limits}, {answers}, {end}, whole vs split at {split}"
+
+
+#: Limits of the ``small_limits`` bit: small enough that ordinary seeds trip each.
+SMALL_H1_CONFIG = http.H1Config(
+    max_request_line=64, max_head_size=256, max_header_count=8, max_body_size=64, read_window=64
+)
+
+
+def parse_http_input(raw: bytes) -> HTTPFuzzInput | None:
+    """Unpack an HTTP fuzz input; ``None`` for the empty input.
+
+    Byte 0 is a control byte, the rest what the client sends:
+
+    ======  ==================================================================
+    bit 0   small limits (:data:`SMALL_H1_CONFIG`) or the defaults
+    bit 1   the client closes its side after the bytes (``receive_eof``)
+    bit 2   the harness answers each request chunked (no ``content-length``)
+    3-7     split pattern of the split feeding, as for MQTT
+    ======  ==================================================================
+    """
+    if not raw:
+        return None
+    control = raw[0]
+    return HTTPFuzzInput(
+        small_limits=bool(control & 0x01),
+        eof=bool(control & 0x02),
+        chunked=bool(control & 0x04),
+        stride=control >> 3,
+        data=bytes(raw[1:]),
+    )
+
+
+def make_http_input(
+    data: bytes,
+    *,
+    small_limits: bool = False,
+    eof: bool = True,
+    chunked: bool = False,
+    stride: int = 0,
+) -> bytes:
+    """Pack ``data`` with a control byte; the inverse of :func:`parse_http_input`."""
+    if not 0 <= stride < 32:
+        raise ValueError("stride must be in 0..31")
+    control = small_limits | (eof << 1) | (chunked << 2) | (stride << 3)
+    return bytes((control,)) + data
+
+
+def _http_event(event: http.Event) -> str:
+    """An event as text; its error (compared by identity otherwise) as type, text and code."""
+    error = getattr(event, "error", None)
+    if error is None:
+        return repr(event)
+    return f"{event!r} {type(error).__name__}({error}, code={error.code})"
+
+
+def _http_transcript(
+    fuzz: HTTPFuzzInput, points: list[int], *, fast: bool
+) -> tuple[list[str], list[http.Event], bytes, str]:
+    """Feed a server the input at ``points`` and answer every request.
+
+    Returns:
+        Everything that happened (events, bytes, refusals, state) as text, the
+        events, the bytes written, and the HTTP version at the end.
+    """
+    base = SMALL_H1_CONFIG if fuzz.small_limits else http.H1Config()
+    conn = http.HTTPConnection(http.Role.SERVER, h1_config=replace(base, fast_path=fast))
+    log: list[str] = []
+    events: list[http.Event] = []
+    written: list[bytes] = []
+    methods: dict[int, bytes] = {}
+    data = fuzz.data
+    steps: list[Callable[[], None]] = [
+        functools.partial(conn.receive_data, data[start:end])
+        for start, end in zip([0, *points], [*points, len(data)], strict=True)
+    ]
+    if fuzz.eof:
+        steps.append(conn.receive_eof)
+    steps.append(lambda: conn.tick(1e9))  # every timer runs out
+    fields = () if fuzz.chunked else ((b"content-length", b"2"),)
+    for step in steps:
+        step()
+        while True:
+            got = conn.events()
+            out = conn.data_to_send()
+            log += [_http_event(e) for e in got] + [repr(b) for b in out]
+            log.append(f"state {conn.state.value} paused {conn.reading_paused}")
+            events += got
+            written += out
+            if not got:
+                break
+            for event in got:
+                if isinstance(event, http.Request):
+                    methods[event.stream_id] = event.method
+                elif isinstance(event, http.Data):
+                    conn.acknowledge_data(event.stream_id, event.flow_controlled_length or 0)
+                elif isinstance(event, http.EndOfMessage) and event.stream_id in methods:
+                    stream_id = event.stream_id
+                    answer: list[http.Event] = [http.Response(200, fields, stream_id)]
+                    if methods.pop(stream_id) != b"HEAD":
+                        answer.append(http.Data(stream_id, b"ok"))
+                    answer.append(http.EndOfMessage(stream_id))
+                    for reply in answer:
+                        try:
+                            conn.send(reply)
+                        except LocalProtocolError as exc:  # e.g. a 200 to CONNECT
+                            log.append(f"refused {type(reply).__name__}: {exc}")
+    return log, events, b"".join(written), conn.http_version
+
+
+def _merged_events(events: list[http.Event]) -> list[object]:
+    """The events with adjacent Data of one stream joined (reads split bodies).
+
+    An error is compared by class and code: its text may quote the bytes at
+    hand, which depend on the split.
+    """
+    out: list[http.Event] = []
+    for event in events:
+        last = out[-1] if out else None
+        if (
+            isinstance(event, http.Data)
+            and isinstance(last, http.Data)
+            and last.stream_id == event.stream_id
+        ):
+            out[-1] = http.Data(event.stream_id, last.data + event.data)
+        else:
+            out.append(event)
+    return [
+        (replace(e, message="", error=None), _error_key(e.error))
+        if isinstance(e, http.ConnectionClosed) and e.error is not None
+        else e
+        for e in out
+    ]
+
+
+#: Requests after which what follows depends on timing: the response to one
+#: that ends keep-alive may close the connection before later bytes arrive.
+_ENDS_KEEP_ALIVE = re.compile(rb"close|http/1\.0", re.IGNORECASE)
+
+
+def check_http_input(raw: bytes) -> frozenset[str]:
+    """Check the HTTP server machine's invariants on one fuzz input.
+
+    A server (:class:`wire.http.HTTPConnection`) is fed the bytes; a harness
+    answers each complete request (200 with ``ok``) and acknowledges bodies.
+
+    1. ``receive_data``, ``receive_eof``, ``tick``, ``events`` and
+       ``data_to_send`` raise nothing (``send`` only
+       :class:`~wire.errors.LocalProtocolError`, which the harness notes).
+    2. The strict HTTP/1.1 fast path changes nothing: a server without it
+       (``fast_path=False``) does and writes exactly the same, fed the same
+       way.
+    3. Fed whole or split, the server reports the same events (bodies joined,
+       errors by class and code) and writes the same bytes. Skipped where
+       what follows a request depends on when its response went out: after a
+       request that ends keep-alive (``close``, HTTP/1.0), and over HTTP/2
+       (which answers while later bytes are still to come; HTTP/1.1 reads a
+       pipelined request only after the response to the one before).
+    4. At most one ``ConnectionClosed``, the last event; nothing is written
+       after ``b""``; an HTTP/1.1 server that reports an error status wrote a
+       response with that status.
+
+    Returns:
+        Features of what happened (event kinds in order, error shapes), as
+        feedback for the built-in fuzzer.
+
+    Raises:
+        InvariantViolation: invariant 2, 3 or 4 is broken.
+        Exception: anything else that escaped the machine (invariant 1).
+    """
+    fuzz = parse_http_input(raw)
+    if fuzz is None:
+        return frozenset()
+    points = split_points(fuzz.data, fuzz.stride)
+    log, events, written, version = _http_transcript(fuzz, points, fast=True)
+    slow_log, _, _, _ = _http_transcript(fuzz, points, fast=False)
+    for index, (ours, theirs) in enumerate(zip(log, slow_log, strict=False)):
+        _check(ours == theirs, f"the fast path differs at step {index}: {ours} != {theirs}")
+    _check(len(log) == len(slow_log), "the fast path and h11 take a different number of steps")
+    if version == "1.1" and not _ENDS_KEEP_ALIVE.search(fuzz.data):
+        _, whole_events, whole_written, _ = _http_transcript(fuzz, [], fast=True)
+        _check(
+            _merged_events(whole_events) == _merged_events(events),
+            "split feeding gave other events than whole feeding",
+        )
+        _check(whole_written == written, "split feeding wrote other bytes than whole feeding")
+    closes = [i for i, e in enumerate(events) if isinstance(e, http.ConnectionClosed)]
+    _check(len(closes) <= 1, f"{len(closes)} ConnectionClosed events")
+    if closes:
+        _check(closes[0] == len(events) - 1, "events after ConnectionClosed")
+        final = events[-1]
+        assert isinstance(final, http.ConnectionClosed)
+        if final.error_code is not None and isinstance(final.error, http.H1RemoteError):
+            status = b"HTTP/1.1 %d " % final.error_code
+            _check(status in written, f"reported {final.error_code} without answering it")
+    features = {
+        f"{'s' if fuzz.small_limits else 'd'}:{_error_signature(getattr(e, 'error', None))}"
+        for e in events
+        if isinstance(e, http.ConnectionClosed)
+    }
+    kinds = [type(e).__name__ for e in events]
+    features.update(f"{a}>{b}" for a, b in itertools.pairwise(kinds))
+    features.update(f"refused:{_NOISE.sub('#', line)}" for line in log if line.startswith("ref"))
+    return frozenset(features)
+
+
+def _http_edge_cases() -> list[bytes]:
+    """Plain, unusual and broken requests (RFC 9112 sections 2 to 11)."""
+    get = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+    post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+    chunked = b"POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+    browser = (
+        b"GET /index.html?q=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: fuzz/1.0\r\n"
+        b"Accept: text/html,*/*;q=0.8\r\nAccept-Encoding: gzip, br\r\nCookie: a=1; b=2\r\n"
+        b"Connection: keep-alive\r\n\r\n"
+    )
+    return [
+        b"",
+        get,
+        get * 3,
+        browser,
+        post,
+        post + get + post,
+        chunked + b"5\r\nhello\r\n0\r\n\r\n",
+        chunked + b"5;ext=1\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n" + get,
+        chunked + b"zz\r\n",
+        b"PUT /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+        b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n" + get,
+        b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/1.0\r\n\r\n",
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET http://other.example/x HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nTLS",
+        b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\nxx",
+        b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        b"HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n" + http.H2_PREFACE,
+        http.H2_PREFACE + bytes.fromhex("000000040000000000"),
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +1\r\n\r\nx",
+        b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        b"GET / HTTP/1.1\nHost: h\n\n",
+        b"GET / HTTP/1.1\r\nHost: h\rX: 1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: h\r\nX: 1\r\n folded\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x00b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/2.0\r\nHost: h\r\n\r\n",
+        b"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET /" + b"a" * 100 + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: h\r\n" + b"X-A: 1\r\n" * 12 + b"\r\n",
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n" + b"x" * 100,
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS ClientHello, in clear
+    ]
+
+
+def build_http_seeds() -> SeedCorpus:
+    """The seed corpus of the ``http`` target: each edge case in a few control variants."""
+    seeds = SeedCorpus()
+    cases = _http_edge_cases()
+    seeds.edge_cases = len(cases)
+    inputs: list[bytes] = []
+    for data in cases:
+        inputs += [
+            make_http_input(data),
+            make_http_input(data, eof=False, stride=5),
+            make_http_input(data, small_limits=True, chunked=True, stride=3),
+        ]
+    seeds.inputs = [raw for raw in dict.fromkeys(inputs) if len(raw) <= MAX_INPUT_LEN]
+    return seeds
+
+
+#: Byte strings the built-in fuzzer inserts into HTTP inputs.
+_HTTP_TOKENS = (
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b" ",
+    b"\t",
+    b":",
+    b",",
+    b"0",
+    b"\x00",
+    b"\r\n\r\n",
+    b"chunked",
+    b"close",
+    b"HTTP/1.1",
+    b"HTTP/1.0",
+    b"Host: h\r\n",
+    b"Content-Length: 5\r\n",
+    b"Transfer-Encoding: chunked\r\n",
+    b"Connection: close\r\n",
+    b"Expect: 100-continue\r\n",
+    b"Upgrade: h2c\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"5\r\nhello\r\n0\r\n\r\n",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -651,10 +989,10 @@ def _artifacts(directory: Path) -> set[Path]:
     return {p for p in directory.iterdir() if p.name.startswith(_ARTIFACT_PREFIXES)}
 
 
-def _replay_artifact(path: Path) -> Crash | None:
+def _replay_artifact(path: Path, target: str = "mqtt") -> Crash | None:
     """Re-run a crash file in this process; ``None`` if it no longer fails."""
     raw = path.read_bytes()
-    _, exc = _run_one(check_mqtt_input, raw)
+    _, exc = _run_one(_TARGETS[target][0], raw)
     if exc is None:
         if path.name.startswith("crash-"):
             return None
@@ -673,12 +1011,33 @@ _INTERESTING_16 = (0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x3FFF, 0x7FFF, 0x8000, 0xF
 
 
 class _Mutator:
-    """Byte-level mutations that know where MQTT keeps its lengths."""
+    """Byte-level mutations that know where MQTT keeps its lengths.
 
-    def __init__(self, rng: random.Random, corpus: list[bytes]) -> None:
+    Given ``tokens`` (the HTTP target), the MQTT length tweaks give way to
+    inserting and overwriting with those byte strings.
+    """
+
+    def __init__(
+        self, rng: random.Random, corpus: list[bytes], tokens: tuple[bytes, ...] | None = None
+    ) -> None:
         self.rng = rng
         self.corpus = corpus
-        self.operations: list[Callable[[bytearray], None]] = [
+        self.tokens = tokens
+        if tokens is not None:
+            self.operations: list[Callable[[bytearray], None]] = [
+                self.flip_bit,
+                self.set_byte,
+                self.insert_bytes,
+                self.delete_bytes,
+                self.duplicate_range,
+                self.splice,
+                self.insert_token,
+                self.insert_token,
+                self.insert_token,
+                self.set_control,
+            ]
+            return
+        self.operations = [
             self.flip_bit,
             self.flip_bit,
             self.set_byte,
@@ -701,9 +1060,17 @@ class _Mutator:
         data = bytearray(raw or b"\x00")
         for _ in range(self.rng.choice((1, 1, 1, 2, 2, 3, 4, 6))):
             self.rng.choice(self.operations)(data)
-        if self.rng.random() < 0.2:
+        if self.tokens is None and self.rng.random() < 0.2:
             self.fix_remaining_length(data)
         return bytes(data[:MAX_INPUT_LEN])
+
+    def insert_token(self, data: bytearray) -> None:
+        """Insert one of the tokens, or write it over the bytes where it lands."""
+        assert self.tokens is not None
+        token = self.rng.choice(self.tokens)
+        pos = self.rng.randrange(1, len(data) + 1)
+        end = pos + len(token) if self.rng.random() < 0.3 else pos
+        data[pos:end] = token
 
     def _position(self, data: bytearray) -> int:
         """A position in the body (after the control byte), or 0 if there is none."""
@@ -804,6 +1171,14 @@ class _Mutator:
                 data[1] = (data[1] & 0xF0) | self.rng.randrange(16)
 
 
+#: Per target: the checker, the mutator's tokens, and an input to start from
+#: when every seed crashed.
+_TARGETS: dict[str, tuple[Callable[[bytes], frozenset[str]], tuple[bytes, ...] | None, bytes]] = {
+    "mqtt": (check_mqtt_input, None, make_input(b"\xc0\x00", version=5)),
+    "http": (check_http_input, _HTTP_TOKENS, make_http_input(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")),
+}
+
+
 @dataclass(slots=True)
 class _BuiltinResult:
     executed: int = 0
@@ -818,9 +1193,10 @@ def _fuzz_builtin(
     seconds: float,
     seed: int,
     corpus_dir: Path | None,
-    check: Callable[[bytes], frozenset[str]] = check_mqtt_input,
+    target: str = "mqtt",
 ) -> _BuiltinResult:
     """Run the seeds, then mutate the corpus until ``seconds`` have passed."""
+    check, tokens, fallback = _TARGETS[target]
     started = time.perf_counter()
     deadline = started + seconds
     rng = random.Random(seed)
@@ -851,8 +1227,8 @@ def _fuzz_builtin(
     for raw in seeds:
         run(raw)
     if not corpus:
-        corpus.append(make_input(b"\xc0\x00", version=5))
-    mutator = _Mutator(rng, corpus)
+        corpus.append(fallback)
+    mutator = _Mutator(rng, corpus, tokens)
     while time.perf_counter() < deadline:
         for _ in range(32):
             run(mutator.mutate(rng.choice(corpus)))
@@ -863,23 +1239,32 @@ def _fuzz_builtin(
     return result
 
 
-def _builtin_job(args: tuple[list[bytes], float, int, str | None]) -> _BuiltinResult:
-    seeds, seconds, seed, corpus_dir = args
+def _builtin_job(args: tuple[list[bytes], float, int, str | None, str]) -> _BuiltinResult:
+    seeds, seconds, seed, corpus_dir, target = args
     return _fuzz_builtin(
         seeds,
         seconds=seconds,
         seed=seed,
         corpus_dir=None if corpus_dir is None else Path(corpus_dir),
+        target=target,
     )
 
 
 def _run_builtin_jobs(
-    seeds: list[bytes], *, seconds: float, jobs: int, seed: int, corpus_dir: Path
+    seeds: list[bytes],
+    *,
+    seconds: float,
+    jobs: int,
+    seed: int,
+    corpus_dir: Path,
+    target: str = "mqtt",
 ) -> _BuiltinResult:
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return _fuzz_builtin(seeds, seconds=seconds, seed=seed, corpus_dir=corpus_dir)
+        return _fuzz_builtin(
+            seeds, seconds=seconds, seed=seed, corpus_dir=corpus_dir, target=target
+        )
     context = multiprocessing.get_context("fork")
-    work = [(seeds, seconds, seed + job, str(corpus_dir)) for job in range(jobs)]
+    work = [(seeds, seconds, seed + job, str(corpus_dir), target) for job in range(jobs)]
     merged = _BuiltinResult()
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         for part in pool.map(_builtin_job, work):
@@ -957,8 +1342,10 @@ def _run_atheris(
 # ---------------------------------------------------------------------------
 
 
-def _report_crash(out: TextIO, number: int, crash: Crash, script: Path) -> None:
-    fuzz = parse_input(crash.data)
+def _report_crash(
+    out: TextIO, number: int, crash: Crash, script: Path, target: str = "mqtt"
+) -> None:
+    fuzz = parse_input(crash.data) if target == "mqtt" else parse_http_input(crash.data)
     origin = " (from an earlier campaign)" if crash.earlier else ""
     hits = f", hit {crash.hits} times" if crash.hits > 1 else ""
     out.write(f"\nCRASH {number}{origin}{hits}: {crash.description}\n")
@@ -970,7 +1357,10 @@ def _report_crash(out: TextIO, number: int, crash: Crash, script: Path) -> None:
     payload = fuzz.data.hex() or "''"
     out.write(f"  input:      {fuzz.describe()}, {len(fuzz.data)} bytes\n")
     out.write(f"  hex:        {payload}\n")
-    out.write(f"  reproduce:  wire decode mqtt --version {fuzz.version} {payload}\n")
+    if isinstance(fuzz, FuzzInput):
+        out.write(f"  reproduce:  wire decode mqtt --version {fuzz.version} {payload}\n")
+    else:
+        out.write(f"  text:       {fuzz.data[:200]!r}\n")
     if crash.path is not None:
         replay = shlex.join([Path(sys.executable).name, str(script), str(crash.path)])
         out.write(f"  exact:      {replay}\n")
@@ -990,7 +1380,8 @@ def run_campaign(
     """Run a fuzzing campaign against ``target`` and report to ``out``.
 
     Args:
-        target: What to fuzz; ``"mqtt"`` (the MQTT decoder) is the only target yet.
+        target: What to fuzz: ``"mqtt"`` (the MQTT decoder) or ``"http"`` (the
+            HTTP server machine).
         seconds: Time budget for fuzzing (seed building and reporting come on top).
         workdir: Where ``corpus/`` (seeds and interesting inputs), ``crashes/``
             (crashing inputs), ``atheris.log`` and ``summary.json`` go.
@@ -999,7 +1390,7 @@ def run_campaign(
         engine: ``"auto"`` picks atheris when it is installed and the target
             script is present, and the built-in fuzzer otherwise.
         seed: Random seed of the built-in fuzzer; random when ``None``.
-        vectors_dir: Test vectors for the seeds; ``spec/mqtt/vectors`` by default.
+        vectors_dir: MQTT test vectors for the seeds; ``spec/mqtt/vectors`` by default.
 
     Returns:
         0 if no input crashed, 1 if one did (the report has the reproducers).
@@ -1027,7 +1418,7 @@ def run_campaign(
     elif engine == "atheris" and not _atheris_available():
         raise LocalProtocolError("atheris is not installed: pip install -e '.[fuzz]'")
 
-    seeds = build_seeds(vectors_dir)
+    seeds = build_seeds(vectors_dir) if target == "mqtt" else build_http_seeds()
     for raw in seeds.inputs:
         _save(corpus_dir, "", raw)
     earlier_corpus = [p.read_bytes() for p in sorted(corpus_dir.iterdir()) if p.is_file()]
@@ -1035,13 +1426,14 @@ def run_campaign(
         f"wire fuzz {target}: engine {chosen}{f' ({reason})' if reason else ''}, "
         f"{seconds:g} s, {jobs} job{'s' if jobs > 1 else ''}, workdir {work}\n"
     )
-    source = (
-        f"{seeds.vectors} test vectors from {seeds.vector_files} files"
-        if seeds.vectors
-        else f"{seeds.fixed_packets} fixed packets"
-    )
+    if seeds.vectors:
+        source = f"{seeds.vectors} test vectors from {seeds.vector_files} files and "
+    elif seeds.fixed_packets:
+        source = f"{seeds.fixed_packets} fixed packets and "
+    else:
+        source = ""
     out.write(
-        f"seeds: {len(seeds.inputs)} inputs from {source} and {seeds.edge_cases} edge cases; "
+        f"seeds: {len(seeds.inputs)} inputs from {source}{seeds.edge_cases} edge cases; "
         f"corpus {len(earlier_corpus)} inputs\n"
     )
     for note in seeds.notes:
@@ -1052,7 +1444,7 @@ def run_campaign(
     crashes: list[Crash] = []
     fixed = 0
     for path in sorted(before):
-        crash = _replay_artifact(path)
+        crash = _replay_artifact(path, target)
         if crash is None:
             fixed += 1
         else:
@@ -1076,7 +1468,7 @@ def run_campaign(
         )
         new_files = sorted(_artifacts(crashes_dir) - before)
         for path in new_files:
-            crash = _replay_artifact(path) or Crash(
+            crash = _replay_artifact(path, target) or Crash(
                 path.read_bytes(), "crashed under atheris, not when replayed here", "flaky", path
             )
             crashes.append(crash)
@@ -1092,6 +1484,7 @@ def run_campaign(
             jobs=jobs,
             seed=random.randrange(1 << 32) if seed is None else seed,
             corpus_dir=corpus_dir,
+            target=target,
         )
         executed = result.executed
         corpus_size = result.corpus_size
@@ -1109,7 +1502,7 @@ def run_campaign(
         f"corpus {corpus_size} inputs, {len(crashes)} crash{'es' if len(crashes) != 1 else ''}\n"
     )
     for number, crash in enumerate(crashes, 1):
-        _report_crash(out, number, crash, script)
+        _report_crash(out, number, crash, script, target)
     summary = {
         "target": target,
         "engine": chosen,
