@@ -20,7 +20,7 @@ This module imports hypothesis, which ``wire.graphql`` itself never does.
 from __future__ import annotations
 
 import functools
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -76,6 +76,14 @@ from wire.graphql._ast import (
     VariableDefinitionNode,
     VariableNode,
 )
+from wire.graphql._definition import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLType,
+    get_nullable_type,
+)
 from wire.graphql._lexer import tokenize
 from wire.graphql._printer import print_ast
 
@@ -85,7 +93,10 @@ __all__ = [
     "document_sources",
     "documents",
     "executable_definitions",
+    "input_literals",
+    "input_values",
     "names",
+    "schema_sdls",
     "selection_sets",
     "string_values",
     "type_references",
@@ -556,3 +567,511 @@ def document_sources(
     return documents(
         executable=executable, type_system=type_system, fragment_arguments=fragment_arguments
     ).flatmap(_reformat)
+
+
+# Schemas ---------------------------------------------------------------------------------
+#
+# SDL documents describing whole schemas: objects, interfaces (implementing other
+# interfaces), unions, enums, input objects (OneOf ones too), custom scalars,
+# custom directives, arguments with default values, descriptions, deprecations,
+# extensions and schema definitions. With ``valid=True`` the schema passes
+# validate_schema; with ``valid=False`` types refer to each other freely, so the
+# SDL is well formed and its types known, but the type system rules break often.
+
+_BUILT_IN_NAMES = frozenset(
+    {"String", "Int", "Float", "Boolean", "ID", "Query", "Mutation", "Subscription"}
+)
+_TYPE_NAMES = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,6}", fullmatch=True).filter(
+    lambda name: name not in _BUILT_IN_NAMES
+)
+_FIELD_NAMES = st.from_regex(r"[a-z][A-Za-z0-9_]{0,6}", fullmatch=True)
+_VALUE_NAMES = st.from_regex(r"[A-Z][A-Z0-9_]{0,5}", fullmatch=True)
+_SCALARS = ("String", "Int", "Float", "Boolean", "ID")
+# String literals in defaults: no apostrophe, so that messages quoting them compare
+# cleanly with graphql-core's, which quotes names with apostrophes.
+_LITERAL_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"], exclude_characters="'") | st.sampled_from('\n\t "\\'),
+    max_size=10,
+)
+_DESCRIPTION_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]) | st.sampled_from('\n \t"\\'),
+    max_size=12,
+)
+
+
+class _Schema:
+    """The plan of a generated schema: kinds of the named types and what they hold."""
+
+    def __init__(self, kinds: dict[str, str], valid: bool) -> None:
+        self.kinds = kinds
+        self.valid = valid
+        self.deep: set[str] = set()  # input objects with a required input object field
+        self.fields: dict[str, dict[str, tuple[str, list[tuple[str, str, str | None]]]]] = {}
+        self.interfaces: dict[str, list[str]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.values: dict[str, list[str]] = {}
+        self.inputs: dict[str, list[tuple[str, str, str | None]]] = {}
+        self.one_of: set[str] = set()
+
+    def named(self, kind: str) -> list[str]:
+        return [name for name, k in self.kinds.items() if k == kind]
+
+    def may_default(self, type_text: str) -> bool:
+        """Whether a default value may be written for this type (an input type)."""
+        return self.kinds.get(type_text.strip("[]!"), "scalar") in ("scalar", "enum", "input")
+
+
+@st.composite
+def _description(draw: st.DrawFn, indent: str = "") -> str:
+    if not draw(st.booleans()) or draw(st.booleans()):
+        return ""
+    text = draw(_DESCRIPTION_TEXT)
+    block = draw(st.booleans()) and _is_block_printable(text) and "\\" not in text
+    literal = print_ast(StringValueNode(text, block=block))
+    return literal.replace("\n", "\n" + indent) + "\n" + indent
+
+
+@st.composite
+def _wrap(draw: st.DrawFn, name: str, non_null: bool | None = None) -> str:
+    text = name
+    if draw(st.integers(0, 3)) == 0:
+        if draw(st.booleans()):
+            text += "!"
+        text = f"[{text}]"
+    if non_null if non_null is not None else draw(st.booleans()):
+        text += "!"
+    return text
+
+
+def _literal_for(draw: st.DrawFn, plan: _Schema, type_text: str, depth: int = 0) -> str:
+    """A literal valid for ``type_text`` (a type reference in SDL) in ``plan``."""
+    if type_text.endswith("!"):
+        type_text = type_text[:-1]
+    elif not draw(st.integers(0, 5)):
+        return "null"
+    if type_text.startswith("["):
+        inner = type_text[1:-1]
+        if draw(st.booleans()):  # one item for the list (section 3.11 input coercion)
+            return _literal_for(draw, plan, inner.rstrip("!") + "!", depth + 1)
+        items = draw(st.integers(0, 0 if depth > 1 else 2))
+        return (
+            "[" + ", ".join(_literal_for(draw, plan, inner, depth + 1) for _ in range(items)) + "]"
+        )
+    kind = plan.kinds.get(type_text)
+    if kind == "enum":
+        return draw(st.sampled_from(plan.values[type_text]))
+    if kind == "input":
+        # With valid=False, fields may have output types (no literal), and required
+        # input object fields may refer to each other forever: both are left out.
+        fields = [
+            field
+            for field in plan.inputs[type_text]
+            if plan.may_default(field[1])
+            and (plan.valid or plan.kinds.get(field[1].strip("[]!")) != "input")
+        ]
+        if type_text in plan.one_of and fields:
+            name, field_type, _ = draw(st.sampled_from(fields))
+            return (
+                "{"
+                + f"{name}: "
+                + _literal_for(draw, plan, field_type.rstrip("!") + "!", depth + 1)
+                + "}"
+            )
+        chosen = []
+        for name, field_type, default in fields:
+            required = field_type.endswith("!") and default is None
+            if required or (depth < 2 and draw(st.booleans())):
+                chosen.append(f"{name}: " + _literal_for(draw, plan, field_type, depth + 1))
+        return "{" + ", ".join(chosen) + "}"
+    if kind == "scalar":
+        return draw(st.sampled_from(['"custom"', "1", "[1, 2]", "{a: true}"]))
+    if type_text == "Int" or (type_text == "ID" and draw(st.booleans())):
+        return str(draw(st.integers(-(2**31), 2**31 - 1)))
+    if type_text == "Float":
+        return draw(st.sampled_from(["0", "1.5", "-2e3", "3.25E-1", "10"]))
+    if type_text == "Boolean":
+        return draw(st.sampled_from(["true", "false"]))
+    text = draw(_LITERAL_TEXT)
+    block = draw(st.booleans()) and _is_block_printable(text)
+    return print_ast(StringValueNode(text, block=block))
+
+
+@st.composite
+def _deprecation(draw: st.DrawFn) -> str:
+    choice = draw(st.integers(0, 5))
+    if choice == 0:
+        return " @deprecated"
+    if choice == 1:
+        return f" @deprecated(reason: {print_ast(draw(string_values(block=False)))})"
+    return ""
+
+
+@st.composite
+def schema_sdls(draw: st.DrawFn, *, valid: bool = True) -> str:
+    """Generate the SDL of a whole schema.
+
+    Args:
+        valid: Keep to the type system rules, so ``validate_schema`` finds nothing;
+            when false, types refer to each other freely and rules break often (the
+            SDL itself always passes the SDL rules: every type it names is defined).
+
+    Returns:
+        A strategy of SDL text.
+    """
+    names = draw(st.lists(_TYPE_NAMES, min_size=1, max_size=9, unique=True))
+    kinds = {"Query": "object"}
+    for name in names:
+        kinds[name] = draw(
+            st.sampled_from(["object", "object", "interface", "union", "enum", "input", "scalar"])
+        )
+    plan = _Schema(kinds, valid)
+    output_names = [*_SCALARS, *(n for n, k in kinds.items() if k != "input")]
+    input_names = [*_SCALARS, *(n for n, k in kinds.items() if k in ("enum", "input", "scalar"))]
+    if not valid:
+        output_names = input_names = [*_SCALARS, *kinds]
+
+    for name in plan.named("enum"):
+        plan.values[name] = draw(st.lists(_VALUE_NAMES, min_size=1, max_size=4, unique=True))
+    # Input objects: a non-null field may only hold an earlier input object, so every
+    # input object can be given a finite value.
+    inputs = plan.named("input")
+    for index, name in enumerate(inputs):
+        one_of = draw(st.integers(0, 3)) == 0
+        if one_of:
+            plan.one_of.add(name)
+        fields: list[tuple[str, str, str | None]] = []
+        for field_name in draw(st.lists(_FIELD_NAMES, min_size=1, max_size=4, unique=True)):
+            named = draw(st.sampled_from(input_names))
+            if (
+                valid
+                and kinds.get(named) == "input"
+                and (inputs.index(named) >= index or named in plan.deep)
+            ):
+                # A later input object (or this one, or one that itself needs another)
+                # only in a nullable field, and in a OneOf input object only in a list:
+                # every input object has a finite value, and a small one.
+                field_type = f"[{named}]" if one_of else draw(_wrap(named, non_null=False))
+            else:
+                field_type = draw(_wrap(named, non_null=False if valid and one_of else None))
+                if kinds.get(named) == "input" and field_type.endswith("!"):
+                    plan.deep.add(name)
+            fields.append((field_name, field_type, None))
+        plan.inputs[name] = fields
+    for name in inputs:
+        if name in plan.one_of and valid:
+            continue
+        with_defaults = []
+        for field_name, field_type, _ in plan.inputs[name]:
+            default = None
+            named = field_type.strip("[]!")
+            if (
+                kinds.get(named) != "input"
+                and plan.may_default(named)
+                and draw(st.integers(0, 3)) == 0
+            ):
+                default = _literal_for(draw, plan, field_type)
+            with_defaults.append((field_name, field_type, default))
+        plan.inputs[name] = with_defaults
+
+    # Interfaces implement earlier interfaces (and everything those implement).
+    interfaces = plan.named("interface")
+    for index, name in enumerate(interfaces):
+        chosen = (
+            draw(st.lists(st.sampled_from(interfaces), max_size=2, unique=True))
+            if (interfaces)
+            else []
+        )
+        if valid:
+            chosen = _closure(plan, [i for i in chosen if interfaces.index(i) < index])
+        plan.interfaces[name] = chosen
+        own = draw(_fields(plan, output_names, input_names, valid))
+        if valid:  # unrelated interfaces never share a field name
+            own = {f"{field}_{index}": definition for field, definition in own.items()}
+        plan.fields[name] = own
+        if valid:
+            _inherit(plan, name)
+    for name in plan.named("object"):
+        chosen = (
+            draw(st.lists(st.sampled_from(interfaces), max_size=3, unique=True))
+            if interfaces
+            else []
+        )
+        plan.interfaces[name] = _closure(plan, chosen) if valid else chosen
+        plan.fields[name] = draw(_fields(plan, output_names, input_names, valid))
+        if valid:
+            _inherit(plan, name)
+    objects = plan.named("object")
+    for name in plan.named("union"):
+        pool = objects if valid else [*kinds]
+        plan.members[name] = draw(
+            st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=valid)
+        )
+
+    parts = [draw(_definition(plan, name, valid)) for name in draw(st.permutations(list(kinds)))]
+    directive_count = draw(st.integers(0, 2))
+    for index in range(directive_count):
+        args = draw(_argument_list(plan, input_names, valid))
+        repeatable = " repeatable" if draw(st.booleans()) else ""
+        locations = draw(
+            st.lists(
+                st.sampled_from(sorted(DIRECTIVE_LOCATIONS)), min_size=1, max_size=3, unique=True
+            )
+        )
+        parts.append(
+            draw(_description())
+            + f"directive @dir{index}{args}{repeatable} on {' | '.join(locations)}"
+        )
+    if draw(st.integers(0, 3)) == 0:
+        parts.append(draw(_description()) + "schema {\n  query: Query\n}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _closure(plan: _Schema, chosen: list[str]) -> list[str]:
+    result: list[str] = []
+    for interface in chosen:
+        for inherited in [*plan.interfaces.get(interface, []), interface]:
+            if inherited not in result:
+                result.append(inherited)
+    return result
+
+
+def _inherit(plan: _Schema, name: str) -> None:
+    """Give a type every field of the interfaces it implements (same types and arguments)."""
+    fields = plan.fields[name]
+    for interface in plan.interfaces[name]:
+        for field_name, definition in plan.fields[interface].items():
+            fields[field_name] = definition
+
+
+@st.composite
+def _fields(
+    draw: st.DrawFn, plan: _Schema, output_names: list[str], input_names: list[str], valid: bool
+) -> dict[str, tuple[str, list[tuple[str, str, str | None]]]]:
+    fields = {}
+    for field_name in draw(
+        st.lists(_FIELD_NAMES, min_size=0 if not valid else 1, max_size=4, unique=True)
+    ):
+        field_type = draw(_wrap(draw(st.sampled_from(output_names))))
+        arguments = []
+        for arg_name in draw(st.lists(_FIELD_NAMES, max_size=2, unique=True)):
+            arg_type = draw(_wrap(draw(st.sampled_from(input_names))))
+            default = None
+            if plan.may_default(arg_type) and draw(st.integers(0, 2)) == 0:
+                default = _literal_for(draw, plan, arg_type)
+            arguments.append((arg_name, arg_type, default))
+        fields[field_name] = (field_type, arguments)
+    return fields
+
+
+@st.composite
+def _argument_list(draw: st.DrawFn, plan: _Schema, input_names: list[str], valid: bool) -> str:
+    arguments = []
+    for arg_name in draw(st.lists(_FIELD_NAMES, max_size=2, unique=True)):
+        arg_type = draw(_wrap(draw(st.sampled_from(input_names))))
+        default = ""
+        if plan.may_default(arg_type) and draw(st.integers(0, 2)) == 0:
+            default = f" = {_literal_for(draw, plan, arg_type)}"
+        arguments.append(f"{arg_name}: {arg_type}{default}")
+    return f"({', '.join(arguments)})" if arguments else ""
+
+
+def _input_value_text(draw: st.DrawFn, name: str, type_text: str, default: str | None) -> str:
+    text = f"{name}: {type_text}"
+    if default is not None:
+        text += f" = {default}"
+    if not type_text.endswith("!") or default is not None:
+        text += draw(_deprecation())
+    return text
+
+
+@st.composite
+def _definition(draw: st.DrawFn, plan: _Schema, name: str, valid: bool) -> str:
+    kind = plan.kinds[name]
+    head = draw(_description())
+    if kind == "scalar":
+        url = draw(st.sampled_from(["", ' @specifiedBy(url: "https://example.com/spec")']))
+        return f"{head}scalar {name}{url}"
+    if kind == "enum":
+        lines = [
+            draw(_description("  ")) + value + draw(_deprecation()) for value in plan.values[name]
+        ]
+        return f"{head}enum {name} {{\n  " + "\n  ".join(lines) + "\n}"
+    if kind == "union":
+        return f"{head}union {name} = " + " | ".join(plan.members[name])
+    if kind == "input":
+        one_of = " @oneOf" if name in plan.one_of else ""
+        lines = [
+            draw(_description("  ")) + _input_value_text(draw, field, type_text, default)
+            for field, type_text, default in plan.inputs[name]
+        ]
+        return f"{head}input {name}{one_of} {{\n  " + "\n  ".join(lines) + "\n}"
+    keyword = "type" if kind == "object" else "interface"
+    implements = " implements " + " & ".join(plan.interfaces[name]) if plan.interfaces[name] else ""
+    fields = plan.fields[name]
+    if not fields:
+        return f"{head}{keyword} {name}{implements}"
+    lines = []
+    for field_name, (field_type, arguments) in fields.items():
+        args = ""
+        if arguments:
+            args = (
+                "("
+                + ", ".join(
+                    draw(_description()) + _input_value_text(draw, arg, arg_type, default)
+                    for arg, arg_type, default in arguments
+                )
+                + ")"
+            )
+        deprecated = draw(_deprecation()) if not valid or not plan.interfaces[name] else ""
+        lines.append(draw(_description("  ")) + f"{field_name}{args}: {field_type}{deprecated}")
+    split = draw(st.integers(1, len(lines))) if draw(st.integers(0, 4)) == 0 else len(lines)
+    text = f"{head}{keyword} {name}{implements} {{\n  " + "\n  ".join(lines[:split]) + "\n}"
+    if split < len(lines):
+        text += f"\n\nextend {keyword} {name} {{\n  " + "\n  ".join(lines[split:]) + "\n}"
+    return text
+
+
+# Input values ------------------------------------------------------------------------------
+
+_JSON_TEXT = st.text(st.sampled_from("abAB_ 1é\n\\"), max_size=4)
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _JSON_TEXT
+)
+_ANY_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "x", "value"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def input_values(type_: GraphQLType, *, junk: bool = True) -> st.SearchStrategy[Any]:
+    """Generate variable values (JSON-like Python data) for an input type.
+
+    Values follow the type, so most are valid; with ``junk`` any part may be any
+    JSON value instead, or lack a required field, so coercion errors turn up too.
+
+    Args:
+        type_: An input type of a schema.
+        junk: Mix in invalid values.
+
+    Returns:
+        A strategy of ``None``, booleans, numbers, strings, lists and dicts.
+    """
+    strategy = _typed_value(type_, junk, 0)
+    return st.one_of(strategy, _ANY_JSON) if junk else strategy
+
+
+def _typed_value(type_: GraphQLType, junk: bool, depth: int) -> st.SearchStrategy[Any]:
+    if isinstance(type_, GraphQLNonNull):
+        inner = _typed_value(type_.of_type, junk, depth).filter(lambda value: value is not None)
+        return st.one_of(inner, st.none()) if junk and depth else inner
+    if isinstance(type_, GraphQLList):
+        item = _typed_value(type_.of_type, junk, depth + 1)
+        if depth > 2:
+            return st.just([])
+        return st.none() | item | st.lists(item, max_size=3)
+    if isinstance(type_, GraphQLInputObjectType):
+        if depth > 2:
+            return st.none()
+        return _object_value(type_, junk, depth)
+    if isinstance(type_, GraphQLEnumType):
+        names = st.sampled_from(sorted(type_.values))
+        return names | st.sampled_from(["NOPE", "a"]) if junk else names
+    name = getattr(type_, "name", "")
+    scalar = _SCALAR_VALUES.get(name, _ANY_JSON)
+    if junk:
+        scalar = scalar | _SCALAR_JUNK.get(name, st.nothing())
+    return st.none() | scalar
+
+
+_SCALAR_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "Int": st.integers(-(2**31), 2**31 - 1),
+    "Float": st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**53), 2**53),
+    "String": _JSON_TEXT,
+    "Boolean": st.booleans(),
+    "ID": _JSON_TEXT | st.integers(),
+}
+_SCALAR_JUNK: dict[str, st.SearchStrategy[Any]] = {
+    "Int": st.integers() | st.sampled_from([1.0, 1.5, "1", True]),
+    "Float": st.just("1.5") | st.integers(),
+    "String": st.sampled_from([1, True, 1.5]),
+    "Boolean": st.sampled_from([0, 1, "true"]),
+    "ID": st.sampled_from([1.0, 1.5, False]),
+}
+
+
+@st.composite
+def _object_value(
+    draw: st.DrawFn, type_: GraphQLInputObjectType, junk: bool, depth: int
+) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    fields = type_.fields
+    if type_.is_one_of and fields and not (junk and draw(st.booleans())):
+        name = draw(st.sampled_from(sorted(fields)))
+        # The one field of a OneOf value is not null.
+        field_type = GraphQLNonNull(get_nullable_type(fields[name].type))  # type: ignore[arg-type]
+        value[name] = draw(_typed_value(field_type, junk, depth + 1))
+        return value
+    for name, field in fields.items():
+        required = isinstance(field.type, GraphQLNonNull) and not field.has_default
+        if (required and not (junk and draw(st.integers(0, 5)) == 0)) or draw(st.booleans()):
+            value[name] = draw(_typed_value(field.type, junk, depth + 1))
+    if junk and draw(st.integers(0, 5)) == 0:
+        value[draw(st.sampled_from(["unknown", "nope"]))] = 1
+    return value
+
+
+def input_literals(type_: GraphQLType, *, junk: bool = True) -> st.SearchStrategy[ValueNode]:
+    """Generate literals (constant value nodes) for an input type.
+
+    Args:
+        type_: An input type of a schema.
+        junk: Mix in literals of the wrong kind.
+
+    Returns:
+        A strategy of ``ValueNode`` without variables.
+    """
+    return input_values(type_, junk=junk).map(lambda value: _literal(value, type_))
+
+
+def _literal(value: Any, type_: GraphQLType) -> ValueNode:
+    """The literal spelling ``value``; strings naming an enum value become enum literals."""
+    named = type_
+    while isinstance(named, (GraphQLNonNull, GraphQLList)):
+        named = named.of_type
+    if value is None:
+        return NullValueNode()
+    if isinstance(value, bool):
+        return BooleanValueNode(value)
+    if isinstance(value, int):
+        return IntValueNode(str(value))
+    if isinstance(value, float):
+        text = repr(value)
+        return FloatValueNode(text if "." in text or "e" in text else text + ".0")
+    if isinstance(value, str):
+        if (
+            isinstance(named, GraphQLEnumType)
+            and value.isidentifier()
+            and value not in (_RESERVED_VALUES)
+        ):
+            return EnumValueNode(value)
+        return StringValueNode(value)
+    item_type = type_.of_type if isinstance(type_, GraphQLList) else type_
+    if isinstance(value, list):
+        return ListValueNode(tuple(_literal(item, item_type) for item in value))
+    fields = named.fields if isinstance(named, GraphQLInputObjectType) else {}
+    return ObjectValueNode(
+        tuple(
+            ObjectFieldNode(
+                NameNode(key), _literal(item, fields[key].type if key in fields else named)
+            )
+            for key, item in value.items()
+        )
+    )
