@@ -11,7 +11,7 @@ details, content negotiation, conditional requests, CORS, compression,
 Server-Sent Events, OpenAPI); its main names are here too.
 """
 
-from wire.http import _rest as rest
+from wire.http import rest
 from wire.http._connection import HTTPConnection
 from wire.http._errors import (
     H1RemoteError,
