@@ -141,6 +141,14 @@ from wire.graphql._errors import (
     SourceLocation,
     line_column,
 )
+from wire.graphql._execution import (
+    Gather,
+    Path,
+    default_field_resolver,
+    default_type_resolver,
+    execute,
+    execute_sync,
+)
 from wire.graphql._introspection import (
     SchemaMetaFieldDef,
     TypeMetaFieldDef,
@@ -149,6 +157,7 @@ from wire.graphql._introspection import (
     introspection_types,
     is_introspection_type,
 )
+from wire.graphql._limits import DEFAULT_QUERY_LIMITS, QueryLimits, check_limits
 from wire.graphql._parser import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_LENGTH,
@@ -169,6 +178,43 @@ from wire.graphql._printer import (
     print_block_string,
     print_string,
 )
+from wire.graphql._rules_arguments import (
+    KnownArgumentNamesRule,
+    KnownDirectivesRule,
+    ProvidedRequiredArgumentsRule,
+    UniqueDirectivesPerLocationRule,
+    ValuesOfCorrectTypeRule,
+    VariablesInAllowedPositionRule,
+)
+from wire.graphql._rules_base import VariableUsage
+from wire.graphql._rules_document import (
+    ExecutableDefinitionsRule,
+    KnownFragmentNamesRule,
+    LoneAnonymousOperationRule,
+    NoFragmentCyclesRule,
+    NoUndefinedVariablesRule,
+    NoUnusedFragmentsRule,
+    NoUnusedVariablesRule,
+    UniqueArgumentNamesRule,
+    UniqueFragmentNamesRule,
+    UniqueInputFieldNamesRule,
+    UniqueOperationNamesRule,
+    UniqueVariableNamesRule,
+)
+from wire.graphql._rules_fields import (
+    FieldsOnCorrectTypeRule,
+    FragmentsOnCompositeTypesRule,
+    KnownOperationTypesRule,
+    KnownTypeNamesRule,
+    MaxIntrospectionDepthRule,
+    PossibleFragmentSpreadsRule,
+    ScalarLeafsRule,
+    SingleFieldSubscriptionsRule,
+    VariablesAreInputTypesRule,
+)
+from wire.graphql._rules_overlap import (
+    OverlappingFieldsCanBeMergedRule,
+)
 from wire.graphql._scalars import (
     GRAPHQL_MAX_INT,
     GRAPHQL_MIN_INT,
@@ -188,6 +234,18 @@ from wire.graphql._schema import (
     type_from_ast,
 )
 from wire.graphql._schema_validation import assert_valid_schema, validate_schema
+from wire.graphql._subscription import subscribe
+from wire.graphql._type_info import TypeInfo
+from wire.graphql._validation import (
+    DEFAULT_MAX_ERRORS,
+    DEFAULT_MAX_FRAGMENT_WORK,
+    DEFAULT_MAX_OVERLAP_WORK,
+    ValidationAbortedError,
+    ValidationContext,
+    ValidationRule,
+    specified_rules,
+    validate,
+)
 from wire.graphql._values import (
     ast_from_value,
     coerce_input_literal,
@@ -196,6 +254,13 @@ from wire.graphql._values import (
     validate_input_value,
     value_from_ast,
     value_from_ast_untyped,
+)
+from wire.graphql._variables import (
+    DEFAULT_MAX_VARIABLE_ERRORS,
+    MAX_INPUT_DEPTH,
+    coerce_variable_values,
+    get_argument_values,
+    get_directive_values,
 )
 
 __all__ = [
@@ -356,4 +421,57 @@ __all__ = [
     "validate_schema",
     "value_from_ast",
     "value_from_ast_untyped",
+    "Gather",
+    "Path",
+    "default_field_resolver",
+    "default_type_resolver",
+    "execute",
+    "execute_sync",
+    "DEFAULT_QUERY_LIMITS",
+    "QueryLimits",
+    "check_limits",
+    "VariableUsage",
+    "subscribe",
+    "TypeInfo",
+    "DEFAULT_MAX_ERRORS",
+    "DEFAULT_MAX_FRAGMENT_WORK",
+    "DEFAULT_MAX_OVERLAP_WORK",
+    "ValidationAbortedError",
+    "ValidationContext",
+    "ValidationRule",
+    "specified_rules",
+    "validate",
+    "DEFAULT_MAX_VARIABLE_ERRORS",
+    "MAX_INPUT_DEPTH",
+    "coerce_variable_values",
+    "get_argument_values",
+    "get_directive_values",
+    "ExecutableDefinitionsRule",
+    "UniqueOperationNamesRule",
+    "LoneAnonymousOperationRule",
+    "UniqueFragmentNamesRule",
+    "KnownFragmentNamesRule",
+    "NoUnusedFragmentsRule",
+    "NoFragmentCyclesRule",
+    "UniqueVariableNamesRule",
+    "NoUndefinedVariablesRule",
+    "NoUnusedVariablesRule",
+    "UniqueArgumentNamesRule",
+    "UniqueInputFieldNamesRule",
+    "KnownOperationTypesRule",
+    "SingleFieldSubscriptionsRule",
+    "KnownTypeNamesRule",
+    "FragmentsOnCompositeTypesRule",
+    "VariablesAreInputTypesRule",
+    "ScalarLeafsRule",
+    "FieldsOnCorrectTypeRule",
+    "PossibleFragmentSpreadsRule",
+    "MaxIntrospectionDepthRule",
+    "KnownDirectivesRule",
+    "UniqueDirectivesPerLocationRule",
+    "KnownArgumentNamesRule",
+    "ValuesOfCorrectTypeRule",
+    "ProvidedRequiredArgumentsRule",
+    "VariablesInAllowedPositionRule",
+    "OverlappingFieldsCanBeMergedRule",
 ]
