@@ -49,6 +49,17 @@ every connection (HTTP/2 GOAWAY, HTTP/1.1 ``Connection: close`` on the answer
 in flight, or an immediate close when idle), let requests in flight finish for
 ``shutdown_timeout`` seconds, then close what is left.
 
+WebSocket (``App.websocket`` routes): a request asking for ``websocket``
+(HTTP/1.1 ``Upgrade``, or an HTTP/2 extended CONNECT, RFC 8441, which the
+server announces with SETTINGS_ENABLE_CONNECT_PROTOCOL) is answered by the
+handshake of :mod:`wire.ws`, and the route's handler runs with a
+:class:`servers.ws.WebSocket`. Over HTTP/1.1 the connection then carries the
+WebSocket alone, on the socket directly; over HTTP/2 the stream is a tunnel
+(:class:`_H2Tunnel`) whose received octets are acknowledged (the stream's
+flow-control window reopened) only as the WebSocket reads them, so a slow
+handler slows its sender through HTTP/2 flow control, and whose sends wait
+while the machine holds more than :data:`SEND_HIGH_WATER` for the stream.
+
 With ``access_log``, one line per answered request goes to the
 ``wire.http.access`` logger at INFO: client, request line, status, body
 octets sent, and milliseconds from the end of the request to the end of the
@@ -61,10 +72,23 @@ import contextlib
 import logging
 import math
 import ssl
+from collections import deque
 from functools import partial
 
 import trio
 
+from servers.ws import (
+    DEFAULT_CONFIG as WS_DEFAULT_CONFIG,
+)
+from servers.ws import (
+    DEFAULT_DEFLATE as WS_DEFAULT_DEFLATE,
+)
+from servers.ws import (
+    WebSocket,
+    choose_subprotocol,
+    run_websocket,
+)
+from wire import ws
 from wire.errors import LocalProtocolError
 from wire.http import (
     ConnectionClosed,
@@ -180,8 +204,12 @@ class _Connection:
         "server",
         "stream",
         "timer",
+        "tunnels",
         "unsent",
+        "upgrade",
+        "upgrade_leftover",
         "wakeup",
+        "websockets",
     )
 
     def __init__(
@@ -224,6 +252,12 @@ class _Connection:
         #: The timer has to run a round now (see :meth:`kick`).
         self.due_now = False
         self.nursery: trio.Nursery | None = None
+        #: HTTP/1.1: the WebSocket the connection became (machine, request, handler).
+        self.upgrade: tuple[ws.WSConnection, rest.Request, rest.WebSocketHandler] | None = None
+        self.upgrade_leftover: list[bytes] = []
+        #: HTTP/2: the extended CONNECT tunnels, by stream.
+        self.tunnels: dict[int, _H2Tunnel] = {}
+        self.websockets: set[WebSocket] = set()
 
     @property
     def closed(self) -> bool:
@@ -314,6 +348,15 @@ class _Connection:
                 # EOF) leaves before the tasks go; the send timeout bounds it.
                 await self.flush()
                 nursery.cancel_scope.cancel()
+            if self.upgrade is not None:
+                # HTTP/1.1 Upgrade: from here on the socket carries the WebSocket.
+                machine, request, handler = self.upgrade
+                initial = b"".join(self.upgrade_leftover)
+                websocket = WebSocket(self.stream, machine, request=request, initial=initial)
+                self.websockets.add(websocket)
+                if self.server.stopping:
+                    websocket.going_away()
+                await run_websocket(websocket, handler)
 
     async def read_loop(self) -> None:
         # No wait on ``reading_paused``: body octets are acknowledged as they
@@ -342,7 +385,7 @@ class _Connection:
                 self.wakeup.set()
             else:
                 await self.write()
-            if not data:
+            if not data or self.upgrade is not None:
                 return
             # Over HTTP/1.1 only a body deadline can move earlier (the
             # keep-alive deadline moves later), unless the timer sleeps for good.
@@ -457,6 +500,27 @@ class _Connection:
                 return
             waiting: list[_Exchange] = []
             for event in events:
+                if (
+                    isinstance(event, Request)
+                    and event.protocol is not None
+                    and event.protocol.lower() == b"websocket"
+                ):
+                    self.open_websocket(event)
+                    continue
+                if isinstance(event, Data) and self.tunnels:
+                    tunnel = self.tunnels.get(event.stream_id)
+                    if tunnel is not None:
+                        tunnel.feed(event)
+                        continue
+                if isinstance(event, Data) and self.upgrade is not None:
+                    # Bytes that came with the Upgrade request: the WebSocket's first.
+                    self.upgrade_leftover.append(event.data)
+                    continue
+                if isinstance(event, EndOfMessage | StreamReset) and self.tunnels:
+                    tunnel = self.tunnels.get(event.stream_id)
+                    if tunnel is not None:
+                        tunnel.end(reset=isinstance(event, StreamReset))
+                        continue
                 if isinstance(event, Request):
                     opened = _Exchange(event, self.now + server.body_timeout)
                     exchanges[event.stream_id] = opened
@@ -507,6 +571,8 @@ class _Connection:
                     if event.error is not None:
                         log.info("connection from %s: %s", self.client, event.message)
                     self.finished = True
+                    for tunnel in self.tunnels.values():
+                        tunnel.end(reset=True)
                 # Trailers, GoAway, ProtocolSwitch(h2c), 1xx: nothing to do.
             for pending in waiting:
                 # RFC 9110 section 10.1.1: the client waits for 100 (Continue)
@@ -516,6 +582,90 @@ class _Connection:
                 if not pending.started and exchanges.get(stream_id) is pending:
                     with contextlib.suppress(LocalProtocolError):
                         conn.send(InformationalResponse(100, (), stream_id))
+
+    # -- WebSocket ------------------------------------------------------------------
+
+    def open_websocket(self, head: Request) -> None:
+        """A WebSocket handshake (HTTP/1.1 Upgrade or extended CONNECT): accept or refuse it."""
+        conn = self.conn
+        server = self.server
+        stream_id = head.stream_id
+        found = server.app.match_websocket(head.target.partition(b"?")[0].decode("latin-1"))
+        try:
+            if found is None:
+                self._refuse(head, 404, b"no WebSocket endpoint here\n")
+                return
+            route, params = found
+            try:
+                handshake = ws.ServerHandshake(head)
+            except ws.HandshakeError as exc:
+                conn.send(ws.reject(head, exc))
+                conn.send(EndOfMessage(stream_id))
+                return
+            subprotocol = choose_subprotocol(handshake.subprotocols, route.subprotocols)
+            if subprotocol is None and route.require_subprotocol:
+                self._refuse(head, 400, b"no subprotocol this endpoint speaks was offered\n")
+                return
+            switch, negotiated = handshake.accept(
+                subprotocol=subprotocol, deflate=server.ws_deflate
+            )
+            conn.send(switch)
+        except LocalProtocolError:
+            # The stream or the connection ended meanwhile.
+            return
+        headers = head.headers
+        if head.authority:
+            headers += ((b"host", head.authority),)
+        request = rest.Request(
+            "GET",
+            head.target,
+            headers=headers,
+            client=self.client,
+            scheme="wss" if self.scheme == "https" else "ws",
+        )
+        request.path_params = params
+        machine = ws.WSConnection.from_handshake(negotiated, config=server.ws_config)
+        if not self.h2:
+            # The reader stops after this read: the rest of the socket is the WebSocket's.
+            self.upgrade = (machine, request, route.handler)
+            return
+        # HTTP/2: the stream stays open as a tunnel; it counts as an exchange
+        # (no idle timeout), with no body deadline.
+        exchange = _Exchange(head, math.inf)
+        exchange.started = True
+        self.exchanges[stream_id] = exchange
+        self.idle_since = math.inf
+        tunnel = self.tunnels[stream_id] = _H2Tunnel(self, stream_id)
+        websocket = WebSocket(tunnel, machine, request=request)
+        assert self.nursery is not None
+        self.nursery.start_soon(self.run_tunnel, exchange, tunnel, websocket, route.handler)
+
+    def _refuse(self, head: Request, status: int, body: bytes) -> None:
+        stream_id = head.stream_id
+        fields = (
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        )
+        self.conn.send(Response(status, fields, stream_id))
+        self.conn.send(Data(stream_id, body))
+        self.conn.send(EndOfMessage(stream_id))
+
+    async def run_tunnel(
+        self,
+        exchange: _Exchange,
+        tunnel: _H2Tunnel,
+        websocket: WebSocket,
+        handler: rest.WebSocketHandler,
+    ) -> None:
+        self.websockets.add(websocket)
+        try:
+            await run_websocket(websocket, handler)
+        finally:
+            self.websockets.discard(websocket)
+            self.tunnels.pop(tunnel.stream_id, None)
+            tunnel.abandon()
+            self._forget(exchange)
+            self.wakeup.set()
 
     async def respond_task(self, exchange: _Exchange) -> None:
         scope = exchange.scope
@@ -615,6 +765,10 @@ class _Connection:
         """Say goodbye: no new requests; the machine closes once those in flight end."""
         if self.closed:
             return
+        for websocket in list(self.websockets):
+            websocket.going_away()
+        if self.upgrade is not None:
+            return
         try:
             self.conn.send(GoAway())
         except LocalProtocolError:
@@ -622,6 +776,107 @@ class _Connection:
         # The goodbye may be due now (an idle HTTP/1.1 connection closes), and
         # the drain deadline is new: the timer writes one and arms the other.
         self.kick()
+
+
+class _H2Tunnel(trio.abc.HalfCloseableStream):
+    """An HTTP/2 stream after an extended CONNECT, as a Trio stream (RFC 8441 section 5).
+
+    Received DATA waits here and is acknowledged (its flow-control credit
+    given back to the peer) only when read, so what waits is bounded by the
+    stream's window. Sends wait while the machine holds more than
+    :data:`SEND_HIGH_WATER` octets for the stream (the peer's window is
+    closed). ``send_eof`` ends our side of the stream (END_STREAM).
+    """
+
+    def __init__(self, connection: _Connection, stream_id: int) -> None:
+        self.connection = connection
+        self.stream_id = stream_id
+        #: Received octets not read yet, each with the flow-control credit it gives back.
+        self._pending: deque[tuple[bytes, int]] = deque()
+        self._readable: trio.Event | None = None
+        self._ended = False
+        self._reset = False
+        self._eof_sent = False
+
+    def feed(self, event: Data) -> None:
+        self._pending.append((event.data, event.flow_controlled_length or 0))
+        self._wake()
+
+    def end(self, *, reset: bool) -> None:
+        """The peer ended the stream (END_STREAM), or it was reset."""
+        self._ended = True
+        self._reset = self._reset or reset
+        self._wake()
+
+    def abandon(self) -> None:
+        """The WebSocket is over: reset the stream if it is still open."""
+        if not (self._ended and self._eof_sent) and not self._reset:
+            self._reset = True
+            with contextlib.suppress(LocalProtocolError):
+                self.connection.conn.send(StreamReset(self.stream_id, _NO_ERROR))
+
+    def _wake(self) -> None:
+        readable = self._readable
+        if readable is not None:
+            self._readable = None
+            readable.set()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        while not self._pending:
+            if self._reset:
+                raise trio.BrokenResourceError("the HTTP/2 stream was reset")
+            if self._ended:
+                await trio.lowlevel.checkpoint()
+                return b""
+            if self._readable is None:
+                self._readable = trio.Event()
+            await self._readable.wait()
+        data, length = self._pending.popleft()
+        if max_bytes is not None and len(data) > max_bytes:
+            # The rest waits; its credit was given back with the first part.
+            self._pending.appendleft((data[max_bytes:], 0))
+            data = data[:max_bytes]
+        if length:
+            with contextlib.suppress(LocalProtocolError):
+                self.connection.conn.acknowledge_data(self.stream_id, length)
+            self.connection.wakeup.set()
+        return data
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        connection = self.connection
+        if self._reset or self._eof_sent:
+            raise trio.ClosedResourceError("the HTTP/2 stream is closed for sending")
+        try:
+            connection.conn.send(Data(self.stream_id, bytes(data)))
+        except LocalProtocolError as exc:
+            raise trio.BrokenResourceError(str(exc)) from None
+        connection.wakeup.set()
+        await self.wait_send_all_might_not_block()
+
+    async def wait_send_all_might_not_block(self) -> None:
+        connection = self.connection
+        while (
+            connection.conn.pending_send(self.stream_id) > SEND_HIGH_WATER
+            and not self._reset
+            and not connection.closed
+        ):
+            await connection._wait_progress()
+        await trio.lowlevel.checkpoint()
+
+    async def send_eof(self) -> None:
+        if self._eof_sent or self._reset:
+            await trio.lowlevel.checkpoint()
+            return
+        self._eof_sent = True
+        with contextlib.suppress(LocalProtocolError):
+            self.connection.conn.send(EndOfMessage(self.stream_id))
+        self.connection.wakeup.set()
+        await trio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        self.abandon()
+        self.connection.wakeup.set()
+        await trio.lowlevel.checkpoint()
 
 
 class HTTPServer:
@@ -641,6 +896,9 @@ class HTTPServer:
         handshake_timeout: Seconds a TLS client gets to finish its handshake.
         shutdown_timeout: Seconds requests in flight get when the server stops.
         access_log: Log one line per answered request to :data:`ACCESS_LOG`.
+        ws_config: Limits and timers of the WebSocket connections of the
+            app's ``websocket`` routes.
+        ws_deflate: Their permessage-deflate terms (``None``: declined).
     """
 
     def __init__(
@@ -654,6 +912,8 @@ class HTTPServer:
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         shutdown_timeout: float = SHUTDOWN_TIMEOUT,
         access_log: bool = False,
+        ws_config: ws.WSConfig = WS_DEFAULT_CONFIG,
+        ws_deflate: ws.DeflateConfig | None = WS_DEFAULT_DEFLATE,
     ) -> None:
         for name, value in (
             ("idle_timeout", idle_timeout),
@@ -675,6 +935,8 @@ class HTTPServer:
         self.handshake_timeout = handshake_timeout
         self.shutdown_timeout = shutdown_timeout
         self.access_log = access_log
+        self.ws_config = ws_config
+        self.ws_deflate = ws_deflate
         limit = self.app.limits.max_body_size
         self.h1_config = H1Config(max_body_size=limit, idle_timeout=idle_timeout)
         self.h2_config = H2Config(max_body_size=limit)

@@ -33,7 +33,7 @@ import re
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 from wire.errors import LocalProtocolError
 from wire.http._rest_conditional import (
@@ -71,7 +71,7 @@ from wire.http._rest_negotiation import (
 )
 from wire.http._rest_openapi import build_openapi
 from wire.http._rest_problem import PROBLEM_MEDIA_TYPE, HTTPProblem
-from wire.http._rest_routing import MethodNotAllowed, PathPattern, Router
+from wire.http._rest_routing import MethodNotAllowed, PathPattern, RouteMatch, Router
 from wire.http._rest_schema import Schema, SchemaError, check_schema, validate
 from wire.http._rest_sse import EventSourceResponse, ServerSentEvent, encode_comment
 
@@ -97,6 +97,8 @@ __all__ = [
     "SchemaError",
     "ServerSentEvent",
     "StreamingResponse",
+    "WebSocketHandler",
+    "WebSocketRoute",
     "check_schema",
     "decode_json",
     "encode_comment",
@@ -117,8 +119,11 @@ __all__ = [
 logger = logging.getLogger("wire.http.rest")
 
 Handler: TypeAlias = Callable[..., Any]
+#: ``await handler(ws)``: the server passes its WebSocket connection object.
+WebSocketHandler: TypeAlias = Callable[[Any], Awaitable[None]]
 ETagCallback: TypeAlias = Callable[..., "str | Awaitable[str | None] | None"]
 H = TypeVar("H", bound=Handler)
+W = TypeVar("W", bound=WebSocketHandler)
 
 _SAFE = frozenset({"GET", "HEAD"})
 # RFC 9110 §9 plus PATCH (RFC 5789) and QUERY (the IETF HTTP QUERY method,
@@ -239,6 +244,17 @@ class Route:
     deprecated: bool = False
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class WebSocketRoute:
+    """A registered WebSocket endpoint; see :meth:`App.add_websocket` for the fields."""
+
+    pattern: PathPattern
+    handler: WebSocketHandler
+    name: str
+    subprotocols: tuple[str, ...] = ()
+    require_subprotocol: bool = False
+
+
 def _check_query_schema(schema: Schema) -> None:
     check_schema(schema, "#query")
     unknown = set(schema) - _QUERY_KEYS
@@ -338,6 +354,8 @@ class App:
         self.auto_etag = auto_etag
         self._router: Router[Route] = Router()
         self._routes: list[Route] = []
+        self._ws_router: Router[WebSocketRoute] = Router()
+        self._ws_routes: list[WebSocketRoute] = []
         self._names: dict[str, Route] = {}
         self._methods: set[str] = set(_STANDARD_METHODS)
         self._openapi: bytes | None = None
@@ -485,6 +503,76 @@ class App:
         """Register a ``DELETE`` route."""
         return self.route(path, ["DELETE"], **options)
 
+    @property
+    def websocket_routes(self) -> tuple[WebSocketRoute, ...]:
+        """The WebSocket endpoints, in registration order."""
+        return tuple(self._ws_routes)
+
+    def add_websocket(
+        self,
+        path: str,
+        handler: WebSocketHandler,
+        *,
+        subprotocols: Sequence[str] = (),
+        require_subprotocol: bool = False,
+        name: str | None = None,
+    ) -> WebSocketRoute:
+        """Register a WebSocket endpoint on the pattern ``path``.
+
+        The server answers an opening handshake for it (HTTP/1.1 Upgrade, or an
+        HTTP/2 extended CONNECT, RFC 8441) and runs ``await handler(ws)`` with
+        its connection object; ``ws.request.path_params`` holds the path's
+        parameters. A plain request for the path gets 426 (Upgrade Required).
+
+        Args:
+            path: A pattern such as ``/rooms/{room}``.
+            handler: ``async def handler(ws)``.
+            subprotocols: Subprotocols spoken, preferred first.
+            require_subprotocol: Refuse (400) a client that offers none of them.
+            name: For :meth:`url_for`; defaults to the handler's name.
+
+        Raises:
+            LocalProtocolError: An invalid pattern or subprotocol, or a path
+                already registered for WebSocket.
+        """
+        pattern = PathPattern.parse(path)
+        if isinstance(subprotocols, str):
+            raise LocalProtocolError("subprotocols is a sequence of str")
+        for subprotocol in subprotocols:
+            if type(subprotocol) is not str or _TOKEN.fullmatch(subprotocol) is None:
+                raise LocalProtocolError(f"subprotocol {subprotocol!r} is not a token")
+        name = name or getattr(handler, "__name__", None) or "websocket"
+        route = WebSocketRoute(
+            pattern, handler, name, tuple(subprotocols), bool(require_subprotocol)
+        )
+        self._ws_router.add(pattern, ["GET"], route)
+        self._ws_routes.append(route)
+        return route
+
+    def websocket(self, path: str, **options: Any) -> Callable[[W], W]:
+        """Decorator form of :meth:`add_websocket`; returns the handler unchanged."""
+
+        def register(handler: W) -> W:
+            self.add_websocket(path, handler, **options)
+            return handler
+
+        return register
+
+    def match_websocket(self, path: str) -> tuple[WebSocketRoute, dict[str, Any]] | None:
+        """The WebSocket endpoint for a (percent-encoded) ``path``, and its parameters.
+
+        ``None`` when no endpoint has this path, or when it is not UTF-8 once
+        percent-decoded.
+        """
+        try:
+            match = self._ws_router.match("GET", path)
+        except HTTPProblem:
+            return None
+        if not isinstance(match, RouteMatch):
+            return None
+        # Every WebSocket node has GET only: a match always carries its route.
+        return cast(WebSocketRoute, match.value), match.params
+
     def url_for(self, route_name: str, /, **params: Any) -> str:
         """The path of the route called ``route_name`` with ``params``, percent-encoded.
 
@@ -586,6 +674,13 @@ class App:
             raise HTTPProblem(501, f"the method {method!r} is not implemented")
         match = self._router.match(method, path)
         if match is None:
+            if self._ws_routes and self.match_websocket(path) is not None:
+                # RFC 9110 section 15.5.22: the resource needs another protocol.
+                raise HTTPProblem(
+                    426,
+                    "This is a WebSocket endpoint: open it with a WebSocket handshake.",
+                    headers={"sec-websocket-version": "13"},
+                )
             raise HTTPProblem(404, "There is no resource at this path.")
         if isinstance(match, MethodNotAllowed):
             allow = ", ".join(match.allow)
