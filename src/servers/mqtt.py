@@ -8,6 +8,12 @@ exits when there is nothing more, so an idle connection costs one task. A slow
 client only ever blocks its own writer; what piles up for it is bounded by the
 core's queue limits. One timer task drives keep-alive, Will Delay, session
 expiry and ``$SYS`` through ``tick``.
+
+MQTT over WebSocket (MQTT 5.0 section 6, 3.1.1 section 6): with ``ws_port``,
+:func:`serve_mqtt` also listens for WebSocket clients (browsers: subprotocol
+``mqtt``, binary messages carrying MQTT bytes split or joined anyhow). Each
+such connection reaches the same per-connection handling through
+:class:`servers.ws.WebSocketStream`, a Trio stream over the WebSocket.
 """
 
 from __future__ import annotations
@@ -20,20 +26,25 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import trio
 
 from servers.mqtt_store import SqliteStore
+from servers.ws import WebSocket, WebSocketStream, WSRoute, serve_ws
 from wire.mqtt import Broker, BrokerConfig, ClientDisconnected, MessagesDropped
 from wire.mqtt._broker import DEFAULT_ASSIGNED_ID_PREFIX
 
-__all__ = ["BrokerServer", "serve_mqtt"]
+__all__ = ["MQTT_SUBPROTOCOLS", "BrokerServer", "serve_mqtt"]
 
 log = logging.getLogger("wire.mqtt.broker")
 
 #: Bytes asked of the kernel per read: big enough to take a whole burst of
 #: small packets in one wake-up.
 READ_SIZE = 256 * 1024
+#: WebSocket subprotocols of MQTT: ``mqtt`` (3.1.1 and 5.0), and ``mqttv3.1``
+#: which some 3.1-era clients still offer.
+MQTT_SUBPROTOCOLS = ("mqtt", "mqttv3.1")
 
 
 class _Peer:
@@ -141,6 +152,15 @@ class BrokerServer:
                 await self._handle(stream, nursery)
             return
         await self._handle(stream, self._nursery)
+
+    async def handle_websocket(self, websocket: WebSocket) -> None:
+        """Serve one client connected over WebSocket until it ends."""
+        await self.handle(WebSocketStream(websocket))
+
+    def websocket_routes(self) -> dict[str, WSRoute]:
+        """WebSocket routes serving MQTT on every path (``/mqtt`` is the usual one)."""
+        route = WSRoute(self.handle_websocket, subprotocols=MQTT_SUBPROTOCOLS)
+        return {"/{path:path}": route}
 
     async def _handle(self, stream: trio.abc.Stream, nursery: trio.Nursery) -> None:
         broker = self.broker
@@ -300,11 +320,16 @@ async def serve_mqtt(
     ssl_context: ssl.SSLContext | None = None,
     backlog: int = 4096,
     max_connections: int = 50_000,
+    ws_port: int | None = None,
+    ws_ssl_context: ssl.SSLContext | None = None,
     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run an MQTT broker on ``host:port`` until cancelled.
 
-    ``task_status.started`` gets the bound (host, port), so tests can use port 0.
+    With ``ws_port``, MQTT over WebSocket too (``ws://host:ws_port/mqtt``, or
+    ``wss://`` with ``ws_ssl_context``), sharing the broker.
+    ``task_status.started`` gets the bound (host, port) of the TCP listener,
+    so tests can use port 0.
     """
     store = SqliteStore(data_dir) if data_dir is not None else None
     server = BrokerServer(config, store=store, max_connections=max_connections)
@@ -316,6 +341,18 @@ async def serve_mqtt(
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(server.serve, bound)
+            if ws_port is not None:
+                ws_address = await nursery.start(
+                    partial(
+                        serve_ws,
+                        host,
+                        ws_port,
+                        server.websocket_routes(),
+                        ssl_context=ws_ssl_context,
+                        max_connections=max_connections,
+                    )
+                )
+                log.info("MQTT over WebSocket on %s:%d", *ws_address)
             task_status.started((address[0], address[1]))
     finally:
         if store is not None:
