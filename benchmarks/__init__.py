@@ -15,7 +15,15 @@ __all__ = ["BENCHMARKS", "CLOCKS", "add_arguments"]
 
 #: Benchmark modules in this package, in the order ``python -m benchmarks`` runs them.
 #: Each has ``run_from_args(args, out)`` and reads the options of :func:`add_arguments`.
-BENCHMARKS = ("mqtt_codec", "mqtt_broker", "http_sansio", "http_server", "ws_sansio", "graphql")
+BENCHMARKS = (
+    "mqtt_codec",
+    "mqtt_broker",
+    "http_sansio",
+    "http_server",
+    "ws_sansio",
+    "ws_server",
+    "graphql",
+)
 
 CLOCKS: dict[str, Callable[[], float]] = {
     "perf_counter": time.perf_counter,

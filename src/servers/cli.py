@@ -165,7 +165,7 @@ def _build_parser() -> argparse.ArgumentParser:
         family.add_argument("input", nargs="?", default="-")
 
     serve = commands.add_parser("serve", help="run servers on loopback with embedded defaults")
-    serve.add_argument("family", nargs="?", choices=["mqtt", "http"], help="one family alone")
+    serve.add_argument("family", nargs="?", choices=["mqtt", "http", "ws"], help="one family alone")
     serve.add_argument("--app", help="HTTP application as module:attribute (default: the demo)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int)
@@ -175,6 +175,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--acl-file", help="MQTT topic access rules")
     serve.add_argument(
         "--data-dir", help="keep MQTT sessions, retained and in-flight messages here (SQLite)"
+    )
+    serve.add_argument(
+        "--ws-port", type=int, help="MQTT over WebSocket on this port too (path /mqtt)"
     )
 
     family_tools = commands.add_parser("mqtt", help="MQTT tools: pub, sub, passwd")
@@ -237,6 +240,7 @@ def main(
                 data_dir=args.data_dir,
                 app=args.app,
                 out=out,
+                mqtt_ws_port=args.ws_port,
             )
         if args.command == "mqtt":
             from servers import mqtt_tools

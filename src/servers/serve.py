@@ -14,13 +14,15 @@ import trio
 
 from servers.http import serve_http
 from servers.mqtt import serve_mqtt
+from servers.ws import serve_ws
+from servers.ws_hub import Hub, demo_routes, run_ticker
 from wire.http import App, demo_app
 from wire.mqtt import AccessControl, BrokerConfig, PasswordFile
 
 __all__ = ["FAMILIES", "run_serve"]
 
 #: Families `wire serve` knows, with their default ports.
-FAMILIES: dict[str, int] = {"mqtt": 1883, "http": 8080}
+FAMILIES: dict[str, int] = {"mqtt": 1883, "http": 8080, "ws": 8081}
 
 
 def load_app(spec: str | None) -> App:
@@ -71,6 +73,8 @@ async def _serve(
     out: TextIO,
     app: App | None = None,
     task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
+    *,
+    mqtt_ws_port: int | None = None,
 ) -> None:
     async with trio.open_nursery() as nursery:
         bound: list[tuple[str, str, int]] = []
@@ -79,6 +83,7 @@ async def _serve(
             # One TLS context per listener: HTTP sets ALPN on its own.
             context = _tls_context(*tls)
             if family == "mqtt":
+                ws_context = _tls_context(*tls) if mqtt_ws_port is not None else None
                 address = await nursery.start(
                     partial(
                         serve_mqtt,
@@ -87,10 +92,28 @@ async def _serve(
                         config=config,
                         data_dir=data_dir,
                         ssl_context=context,
+                        ws_port=mqtt_ws_port,
+                        ws_ssl_context=ws_context,
                     )
                 )
                 scheme = "mqtts" if context is not None else "mqtt"
                 what = "MQTT 3.1.1/5.0 broker"
+                if mqtt_ws_port is not None:
+                    ws_scheme = "wss" if ws_context is not None else "ws"
+                    print(
+                        f"mqtt: MQTT over WebSocket listening on "
+                        f"{ws_scheme}://{host}:{mqtt_ws_port}/mqtt",
+                        file=out,
+                        flush=True,
+                    )
+            elif family == "ws":
+                hub = Hub()
+                nursery.start_soon(run_ticker, hub)
+                address = await nursery.start(
+                    partial(serve_ws, host, chosen, demo_routes(hub), ssl_context=context)
+                )
+                scheme = "wss" if context is not None else "ws"
+                what = "WebSocket server (/echo, /chat/{room}, /ticker)"
             else:
                 address = await nursery.start(
                     partial(serve_http, host, chosen, app=app, ssl_context=context)
@@ -123,6 +146,7 @@ def run_serve(
     data_dir: str | None = None,
     app: str | None = None,
     out: TextIO | None = None,
+    mqtt_ws_port: int | None = None,
 ) -> int:
     """Run ``wire serve``; returns when a signal stops it."""
     families = list(FAMILIES) if family is None else [family]
@@ -131,15 +155,21 @@ def run_serve(
         return 2
     config = broker_config(password_file, acl_file)
     _tls_context(tls_cert, tls_key)  # fail early on a bad certificate or key
+    if mqtt_ws_port is not None and "mqtt" not in families:
+        print("wire serve: --ws-port is for the mqtt family", file=sys.stderr)
+        return 2
     trio.run(
-        _serve,
-        families,
-        host,
-        port,
-        (tls_cert, tls_key),
-        config,
-        data_dir,
-        out or sys.stdout,
-        load_app(app),
+        partial(
+            _serve,
+            families,
+            host,
+            port,
+            (tls_cert, tls_key),
+            config,
+            data_dir,
+            out or sys.stdout,
+            load_app(app),
+            mqtt_ws_port=mqtt_ws_port,
+        )
     )
     return 0
