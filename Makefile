@@ -39,6 +39,7 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
 	$(BIN)/wire fuzz mqtt --seconds 60
+	$(BIN)/wire fuzz http --seconds 60 --workdir fuzz/runs/http
 
 clean:
 	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -179,6 +179,27 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ws-port", type=int, help="MQTT over WebSocket on this port too (path /mqtt)"
     )
+    serve.add_argument(
+        "--access-log", action="store_true", help="HTTP: one line per answered request"
+    )
+    serve.add_argument(
+        "--max-connections", type=int, help="HTTP: most connections at once (default 10000)"
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=float,
+        help="HTTP: seconds of keep-alive idle time and for a request head (default 60)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        help="HTTP: seconds for a request body to arrive after its head (default 60)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        help="HTTP: seconds requests in flight get on SIGINT/SIGTERM (default 10)",
+    )
 
     family_tools = commands.add_parser("mqtt", help="MQTT tools: pub, sub, passwd")
     tools = family_tools.add_subparsers(dest="tool", required=True)
@@ -203,8 +224,8 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="show a codec at work")
     demo.add_argument("family", choices=["mqtt"])
 
-    fuzz = commands.add_parser("fuzz", help="run a fuzzing campaign against a codec")
-    fuzz.add_argument("target", choices=["mqtt"])
+    fuzz = commands.add_parser("fuzz", help="run a fuzzing campaign against a codec or machine")
+    fuzz.add_argument("target", choices=["mqtt", "http"])
     fuzz.add_argument("--seconds", type=float, default=60.0)
     fuzz.add_argument("--workdir", default="fuzz/runs", help="where crashes and corpus go")
     fuzz.add_argument("--jobs", type=int, default=1)
@@ -239,6 +260,17 @@ def main(
                 acl_file=args.acl_file,
                 data_dir=args.data_dir,
                 app=args.app,
+                http_options={
+                    name: value
+                    for name, value in (
+                        ("access_log", args.access_log),
+                        ("max_connections", args.max_connections),
+                        ("idle_timeout", args.idle_timeout),
+                        ("body_timeout", args.body_timeout),
+                        ("shutdown_timeout", args.shutdown_timeout),
+                    )
+                    if value not in (None, False)
+                },
                 out=out,
                 mqtt_ws_port=args.ws_port,
             )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import ssl
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TextIO
+from typing import Any, TextIO
 
 import trio
 
-from servers.http import serve_http
+from servers.http import ACCESS_LOG, serve_http
 from servers.mqtt import serve_mqtt
 from servers.ws import serve_ws
 from servers.ws_hub import Hub, demo_routes, run_ticker
@@ -72,6 +73,7 @@ async def _serve(
     data_dir: str | None,
     out: TextIO,
     app: App | None = None,
+    http_options: Mapping[str, Any] | None = None,
     task_status: trio.TaskStatus[list[tuple[str, str, int]]] = trio.TASK_STATUS_IGNORED,
     *,
     mqtt_ws_port: int | None = None,
@@ -116,7 +118,14 @@ async def _serve(
                 what = "WebSocket server (/echo, /chat/{room}, /ticker)"
             else:
                 address = await nursery.start(
-                    partial(serve_http, host, chosen, app=app, ssl_context=context)
+                    partial(
+                        serve_http,
+                        host,
+                        chosen,
+                        app=app,
+                        ssl_context=context,
+                        **(http_options or {}),
+                    )
                 )
                 scheme = "https" if context is not None else "http"
                 what = "HTTP/1.1 and HTTP/2 server"
@@ -145,6 +154,7 @@ def run_serve(
     acl_file: str | None = None,
     data_dir: str | None = None,
     app: str | None = None,
+    http_options: Mapping[str, Any] | None = None,
     out: TextIO | None = None,
     mqtt_ws_port: int | None = None,
 ) -> int:
@@ -154,6 +164,13 @@ def run_serve(
         print("wire serve: --port needs a family", file=sys.stderr)
         return 2
     config = broker_config(password_file, acl_file)
+    if http_options and http_options.get("access_log"):
+        # The access log goes where the listening lines go, one plain line each.
+        handler = logging.StreamHandler(out or sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        ACCESS_LOG.addHandler(handler)
+        ACCESS_LOG.setLevel(logging.INFO)
+        ACCESS_LOG.propagate = False
     _tls_context(tls_cert, tls_key)  # fail early on a bad certificate or key
     if mqtt_ws_port is not None and "mqtt" not in families:
         print("wire serve: --ws-port is for the mqtt family", file=sys.stderr)
@@ -169,6 +186,7 @@ def run_serve(
             data_dir,
             out or sys.stdout,
             load_app(app),
+            http_options,
             mqtt_ws_port=mqtt_ws_port,
         )
     )

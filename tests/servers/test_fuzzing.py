@@ -263,9 +263,10 @@ def test_unknown_target_and_bad_budget(tmp_path: Path) -> None:
         run_campaign("mqtt", seconds=1, workdir=str(tmp_path), jobs=0, out=io.StringIO())
 
 
-def test_wire_fuzz_command(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["mqtt", "http"])
+def test_wire_fuzz_command(tmp_path: Path, target: str) -> None:
     out = io.StringIO()
-    code = main(["fuzz", "mqtt", "--seconds", "1", "--workdir", str(tmp_path)], stdout=out)
+    code = main(["fuzz", target, "--seconds", "1", "--workdir", str(tmp_path)], stdout=out)
     report = out.getvalue()
     assert code == 0, report
     executed, _, crashes = counts(report)

@@ -76,3 +76,31 @@ def test_wire_serve_http_with_curl() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=15) == 0
+
+
+def test_wire_serve_http_access_log_and_timeouts() -> None:
+    """`--access-log` prints one line per answer where the listening line went."""
+    curl = require("curl")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "servers.cli", "serve", "http", "--port", "0"),
+            *("--access-log", "--idle-timeout", "5", "--body-timeout", "5"),
+            *("--max-connections", "10", "--shutdown-timeout", "1"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.rsplit(" ", 1)[1].strip() + "/hello"
+        result = subprocess.run(
+            [curl, "-s", "--http1.1", url], capture_output=True, text=True, timeout=20, check=True
+        )
+        assert result.stdout == "Hello, world!"
+        logged = process.stdout.readline()
+        assert '"GET /hello HTTP/1.1" 200 13' in logged
+    finally:
+        process.terminate()
+        assert process.wait(timeout=15) == 0
