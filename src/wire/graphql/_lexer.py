@@ -1,23 +1,25 @@
 """The GraphQL lexer (GraphQL October 2021, section 2.1 "Source Text").
 
-One compiled regular expression reads a whole token, ignored tokens before it
-included (``finditer`` over the source, so the loop runs in C). Each
-alternative of the pattern is one capturing group, so ``match.lastindex`` *is*
-the token kind. The pattern only accepts valid tokens; whatever else starts at a
-position matches the last alternative, ``ERROR``, and :func:`lex_error` then
-reads that one token character by character to say exactly what is wrong, with
-graphql-js's words and position.
+One compiled regular expression splits the whole source at once
+(``Pattern.split``, so the loop over tokens runs in C): each match is the
+ignored tokens before a token, then the token. The pattern only accepts valid
+tokens; whatever else starts at a position is matched by the last alternative,
+the rest of the source, and :func:`lex_error` then reads that one token character
+by character to say exactly what is wrong, with graphql-js's words and position.
 
-Strings with escape sequences and block strings need their value computed;
-that, and the checks a regular expression cannot make (Unicode scalar values,
-surrogate pairs), happens once per such token in :func:`tokenize`.
+Token offsets are running sums of the pieces' lengths and each token's kind
+comes from its first character, both computed in C too. Only strings and numbers
+need a closer look (a block string, escape sequences to decode, Int or Float),
+once per such token in :func:`tokenize`, as do the checks a regular expression
+cannot make (Unicode scalar values, surrogate pairs).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import islice
+from itertools import accumulate, islice
+from operator import itemgetter
 
 from wire.graphql._errors import GraphQLSyntaxError, excerpt
 
@@ -48,29 +50,30 @@ __all__ = [
     "tokenize",
 ]
 
-# Token kinds: the group numbers of the pattern below.
-NAME = 1
-BRACE_L = 2
-BRACE_R = 3
-PAREN_L = 4
-PAREN_R = 5
-COLON = 6
-DOLLAR = 7
-AT = 8
+# Token kinds. The four that can follow a field's name come first, so the parser
+# tells a field without alias, arguments, directives or selections from the rest
+# with one comparison: ``kind > COLON``.
+BRACE_L = 1
+PAREN_L = 2
+AT = 3
+COLON = 4
+NAME = 5
+BRACE_R = 6
+SPREAD = 7
+DOLLAR = 8
 BRACKET_L = 9
 BRACKET_R = 10
-BANG = 11
-EQUALS = 12
-SPREAD = 13
+PAREN_R = 11
+BANG = 12
+EQUALS = 13
 PIPE = 14
 AMP = 15
-INT = 16
-FLOAT = 17
-BLOCK_STRING = 18
-STRING = 19
-_ESCAPED_STRING = 20  # a String with escape sequences; STRING once decoded
-EOF = 21
-ERROR = 22
+STRING = 16
+BLOCK_STRING = 17
+INT = 18
+FLOAT = 19
+EOF = 20
+ERROR = 21
 
 _KIND_NAMES = {
     NAME: "Name",
@@ -95,57 +98,74 @@ _KIND_NAMES = {
     AMP: "'&'",
 }
 
+
+class _KindsByFirstCharacter(dict[str, int]):
+    """The kind of a token from its first character, ``ERROR`` if no token starts so."""
+
+    def __missing__(self, character: str) -> int:
+        return ERROR
+
+
+# STRING stands for both kinds of strings and INT for both kinds of numbers until
+# tokenize() looks closer.
+_FIRST_CHARACTER_KINDS = _KindsByFirstCharacter(
+    {
+        **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz", NAME),
+        **dict.fromkeys("-0123456789", INT),
+        '"': STRING,
+        "{": BRACE_L,
+        "}": BRACE_R,
+        "(": PAREN_L,
+        ")": PAREN_R,
+        ":": COLON,
+        "$": DOLLAR,
+        "@": AT,
+        "[": BRACKET_L,
+        "]": BRACKET_R,
+        "!": BANG,
+        "=": EQUALS,
+        ".": SPREAD,
+        "|": PIPE,
+        "&": AMP,
+    }
+)
+_first_character = itemgetter(0)
+
 # SourceCharacter is any Unicode scalar value. A Python str may hold surrogates
 # (from "surrogatepass" decoding): a high-low pair counts as the one code point it
 # encodes, a lone surrogate is not a SourceCharacter.
 _PAIR = r"[\ud800-\udbff][\udc00-\udfff]"
 # Ignored :: UnicodeBOM | WhiteSpace | LineTerminator | Comment | Comma
-_IGNORED = rf"(?:[\t\n\r ,\ufeff]++|#[^\n\r\ud800-\udfff]*+(?:{_PAIR}[^\n\r\ud800-\udfff]*+)*+)*+"
+_WHITE = r"[\t\n\r ,\ufeff]*+"
+_COMMENT = rf"#[^\n\r\ud800-\udfff]*+(?:{_PAIR}[^\n\r\ud800-\udfff]*+)*+"
+_IGNORED = rf"{_WHITE}(?:{_COMMENT}{_WHITE})*+"
 # IntegerPart, then FractionalPart and ExponentPart; a number may not be followed
 # by a digit, `.` or a NameStart.
-_INTEGER_PART = r"-?(?:0|[1-9][0-9]*)"
-_NOT_AFTER_NUMBER = r"(?![.0-9A-Z_a-z])"
-_EXPONENT = r"[eE][+-]?[0-9]+"
+_NUMBER = r"-?+(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?+[0-9]++)?+(?![.0-9A-Z_a-z])"
 # BlockStringCharacter :: SourceCharacter but not `"""` or `\"""` | `\"""`
 _BLOCK_CONTENT = (
     rf'[^"\\\ud800-\udfff]*+(?:(?:\\"""|\\(?!""")|"(?!"")|{_PAIR})[^"\\\ud800-\udfff]*+)*+'
 )
 # StringCharacter without escapes, and with anything after a backslash (decoded later).
 _PLAIN_CONTENT = rf'[^"\\\n\r\ud800-\udfff]*+(?:{_PAIR}[^"\\\n\r\ud800-\udfff]*+)*+'
-_ESCAPED_CONTENT = rf'[^"\\\n\r\ud800-\udfff]*+(?:(?:\\[^\n\r]|{_PAIR})[^"\\\n\r\ud800-\udfff]*+)*+'
-
-_TOKEN = re.compile(
-    _IGNORED
-    + "(?:"
-    + "|".join(
-        (
-            r"([A-Z_a-z][0-9A-Z_a-z]*)",  # NAME
-            r"(\{)",
-            r"(\})",
-            r"(\()",
-            r"(\))",
-            r"(:)",
-            r"(\$)",
-            r"(@)",
-            r"(\[)",
-            r"(\])",
-            r"(!)",
-            r"(=)",
-            r"(\.\.\.)",
-            r"(\|)",
-            r"(&)",
-            rf"({_INTEGER_PART}{_NOT_AFTER_NUMBER})",  # INT
-            rf"({_INTEGER_PART}(?:\.[0-9]+(?:{_EXPONENT})?|{_EXPONENT}){_NOT_AFTER_NUMBER})",
-            rf'("""{_BLOCK_CONTENT}""")',  # BLOCK_STRING
-            rf'("(?!""){_PLAIN_CONTENT}")',  # STRING (`"""` always starts a block string)
-            rf'("(?!""){_ESCAPED_CONTENT}")',  # _ESCAPED_STRING
-            r"(\Z)",  # EOF
-            r"(.+)",  # ERROR: the rest of the source, as lexing stops here
-        )
+_STRING_CONTENT = rf'[^"\\\n\r\ud800-\udfff]*+(?:(?:\\[^\n\r]|{_PAIR})[^"\\\n\r\ud800-\udfff]*+)*+'
+# Every valid token, most frequent first.
+_VALID_TOKEN = "|".join(
+    (
+        r"[A-Z_a-z][0-9A-Z_a-z]*+",  # Name
+        r"[!$&():=@\[\]{|}]",  # Punctuator but `...`
+        rf'"(?!""){_STRING_CONTENT}"',  # StringValue (`"""` always starts a block string)
+        r"\.\.\.",
+        rf'"""{_BLOCK_CONTENT}"""',
+        _NUMBER,  # IntValue, FloatValue
     )
-    + ")",
-    re.DOTALL,
 )
+# Group 1: the ignored tokens; group 2: a valid token, the empty string at the end
+# of the source (EOF), or else the rest of the source (a lexical error).
+_TOKENS = re.compile(rf"({_IGNORED})({_VALID_TOKEN}|\Z|.+)", re.DOTALL)
+# The same for a source without comments (without a `#`), a little faster.
+_TOKENS_WITHOUT_COMMENTS = re.compile(rf"({_WHITE})({_VALID_TOKEN}|\Z|.+)", re.DOTALL)
+_IS_VALID_TOKEN = re.compile(_VALID_TOKEN, re.DOTALL)
 _BLOCK_PREFIX = re.compile(_BLOCK_CONTENT)
 _PLAIN_RUN = re.compile(_PLAIN_CONTENT)
 _LINE_TERMINATOR = re.compile(r"\r\n|[\n\r]")
@@ -175,11 +195,14 @@ class Tokens:
         kinds: The kind of each token.
         starts: The offset of each token's first character.
         ends: The offset just past each token's last character.
-        decoded: The value of each string token that is not a plain slice of the source.
+        texts: The source text of each token, ``""`` for ``EOF`` (and whatever text
+            lexing stopped at for an ``ERROR`` sentinel).
+        strings: The value of each block string and string with escape sequences,
+            by token number; any other string's value is its text unquoted.
         error: The error of the ``ERROR`` sentinel, if the last token is one.
     """
 
-    __slots__ = ("decoded", "ends", "error", "kinds", "source", "starts")
+    __slots__ = ("ends", "error", "kinds", "source", "starts", "strings", "texts")
 
     def __init__(
         self,
@@ -187,26 +210,26 @@ class Tokens:
         kinds: list[int],
         starts: list[int],
         ends: list[int],
-        decoded: dict[int, str],
+        texts: list[str],
+        strings: dict[int, str],
         error: GraphQLSyntaxError | None,
     ) -> None:
         self.source = source
         self.kinds = kinds
         self.starts = starts
         self.ends = ends
-        self.decoded = decoded
+        self.texts = texts
+        self.strings = strings
         self.error = error
 
     def value(self, index: int) -> str:
         """Return the value of token ``index`` (a name, number or string)."""
-        decoded = self.decoded.get(index)
-        if decoded is not None:
-            return decoded
-        start = self.starts[index]
-        end = self.ends[index]
+        value = self.strings.get(index)
+        if value is not None:
+            return value
         if self.kinds[index] == STRING:
-            return self.source[start + 1 : end - 1]
-        return self.source[start:end]
+            return self.texts[index][1:-1]
+        return self.texts[index]
 
 
 def describe(tokens: Tokens, index: int) -> str:
@@ -233,32 +256,54 @@ def tokenize(source: str, max_tokens: int) -> Tokens:
     Returns:
         The tokens, ending with an ``EOF`` or ``ERROR`` sentinel.
     """
-    matches = list(islice(_TOKEN.finditer(source), max_tokens + 1))
-    kinds = [match.lastindex or ERROR for match in matches]
+    # [gap, ignored, token, gap, ignored, token, ..., rest]: the gaps between
+    # matches are empty (a match can start anywhere) and so is the rest unless
+    # the split stopped at max_tokens + 1 matches.
+    pattern = _TOKENS if "#" in source else _TOKENS_WITHOUT_COMMENTS
+    pieces = pattern.split(source, max_tokens + 1)
+    del pieces[::3]
+    texts = pieces[1::2]
+    # Only the end of the source matches the empty string (EOF), and split matches
+    # it a second time after a match that was not empty: only the first counts.
+    last = len(texts) - 1
+    eof = not texts[last]
+    if eof and last and not texts[last - 1]:
+        last -= 1
+    del texts[last + 1 :], pieces[2 * last + 2 :]
+    offsets = list(accumulate(map(len, pieces)))
+    starts = offsets[::2]
+    ends = offsets[1::2]
+    first_characters = map(_first_character, texts[:last] if eof else texts)
+    kinds = list(map(_FIRST_CHARACTER_KINDS.__getitem__, first_characters))
+    if eof:
+        kinds.append(EOF)
     error: GraphQLSyntaxError | None = None
-    if ERROR in kinds:
-        stop = kinds.index(ERROR)
-        error = lex_error(source, matches[stop].start(ERROR))
-    elif EOF in kinds:
-        stop = kinds.index(EOF)
-    else:
-        stop = max_tokens
-    del kinds[stop + 1 :], matches[stop + 1 :]
-    starts = [match.start(kind) for match, kind in zip(matches, kinds, strict=True)]
-    ends = [match.end() for match in matches]
-    decoded: dict[int, str] = {}
-    for index in _indexes(kinds, _ESCAPED_STRING):
-        try:
-            decoded[index] = read_string(source, starts[index])[0]
-        except GraphQLSyntaxError as exc:
-            # The lexer stops at its first error: later tokens do not exist.
-            del kinds[index + 1 :], starts[index + 1 :], ends[index + 1 :]
-            kinds[index] = ERROR
-            error = exc
-            break
-        kinds[index] = STRING
-    for index in _indexes(kinds, BLOCK_STRING):
-        decoded[index] = block_string_value(source[starts[index] + 3 : ends[index] - 3])
+    # The rest of the source is not a token when no valid token starts there.
+    stop = last - 1 if eof else last
+    if stop >= 0 and ends[stop] == len(source) and not _IS_VALID_TOKEN.match(source, starts[stop]):
+        del kinds[stop + 1 :], starts[stop + 1 :], ends[stop + 1 :], texts[stop + 1 :]
+        kinds[stop] = ERROR
+        error = lex_error(source, starts[stop])
+    strings: dict[int, str] = {}
+    # Without a backslash or `"""` in the source, every string is plain: no need to look.
+    for index in _indexes(kinds, STRING) if "\\" in source or '"""' in source else ():
+        text = texts[index]
+        if text.startswith('"""'):
+            kinds[index] = BLOCK_STRING
+            strings[index] = block_string_value(text[3:-3])
+        elif "\\" in text:
+            try:
+                strings[index] = read_string(source, starts[index])[0]
+            except GraphQLSyntaxError as exc:
+                # The lexer stops at its first error: later tokens do not exist.
+                del kinds[index + 1 :], starts[index + 1 :], ends[index + 1 :], texts[index + 1 :]
+                kinds[index] = ERROR
+                error = exc
+                break
+    for index in _indexes(kinds, INT):
+        text = texts[index]
+        if "." in text or "e" in text or "E" in text:
+            kinds[index] = FLOAT
     if kinds[-1] not in (EOF, ERROR):
         # A valid token, one more than allowed.
         kinds[-1] = ERROR
@@ -267,7 +312,7 @@ def tokenize(source: str, max_tokens: int) -> Tokens:
             starts[-1],
             f"Document contains more than {max_tokens} tokens. Parsing aborted.",
         )
-    return Tokens(source, kinds, starts, ends, decoded, error)
+    return Tokens(source, kinds, starts, ends, texts, strings, error)
 
 
 def _indexes(kinds: list[int], kind: int) -> Iterator[int]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from wire.graphql import (
+    DEFAULT_MAX_TOKENS,
     FloatValueNode,
     GraphQLSyntaxError,
     IntValueNode,
+    ListValueNode,
     Location,
     StringValueNode,
     line_column,
@@ -22,9 +24,9 @@ def string(source: str) -> str:
     return node.value
 
 
-def error(source: str) -> tuple[str, int, int]:
+def error(source: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> tuple[str, int, int]:
     with pytest.raises(GraphQLSyntaxError) as info:
-        parse(source)
+        parse(source, max_tokens=max_tokens)
     return info.value.message, info.value.line, info.value.column
 
 
@@ -231,6 +233,58 @@ def test_ignored_tokens_between_every_token() -> None:
 
 def test_comment_can_end_the_source() -> None:
     assert parse("{ a } # end") == parse("{ a }")
+
+
+def test_comment_characters_inside_strings_are_not_comments() -> None:
+    # A `#` anywhere makes the lexer look for comments; inside a string it is text.
+    assert string('"#no comment"') == "#no comment"
+    assert string('"a # b" # a comment') == "a # b"
+
+
+@pytest.mark.parametrize(
+    ("source", "values"),
+    [
+        # No backslash and no `"""`: every string is plain.
+        ('["a", "", "b c"]', [("a", False), ("", False), ("b c", False)]),
+        # Plain strings beside strings with escapes and block strings.
+        (
+            '["plain", "tab\\t", """block""", "\\"q\\""]',
+            [("plain", False), ("tab\t", False), ("block", True), ('"q"', False)],
+        ),
+        ('["plain"] # \\', [("plain", False)]),
+        ('["plain", """"""]', [("plain", False), ("", True)]),
+    ],
+)
+def test_strings_of_every_kind_together(source: str, values: list[tuple[str, bool]]) -> None:
+    value = parse_value(source)
+    assert value == ListValueNode(tuple(StringValueNode(text, block) for text, block in values))
+
+
+@pytest.mark.parametrize(
+    ("source", "max_tokens", "message", "column"),
+    [
+        # The last token ends the source, or whitespace does.
+        ("{a}", 3, None, 0),
+        ("{a}  ", 3, None, 0),
+        ("{a}", 2, "Document contains more than 2 tokens. Parsing aborted.", 3),
+        ("{a}  ", 2, "Document contains more than 2 tokens. Parsing aborted.", 3),
+        # A lexical error as the token after the last allowed one: the error wins.
+        ("{a}~", 3, "Unexpected character: '~'.", 4),
+        ("{a}~", 2, "Document contains more than 2 tokens. Parsing aborted.", 3),
+        ('{a}"x', 3, "Unterminated string.", 6),
+        ("{a}1.", 3, "Invalid number, expected digit but got: <EOF>.", 6),
+        ("{a(b:1.5)}", 6, "Document contains more than 6 tokens. Parsing aborted.", 9),
+        ("{a(b:1.5)}", 7, "Document contains more than 7 tokens. Parsing aborted.", 10),
+        ("{a(b:1.5)}", 8, None, 0),
+    ],
+)
+def test_token_limit_at_the_end_of_the_source(
+    source: str, max_tokens: int, message: str | None, column: int
+) -> None:
+    if message is None:
+        assert parse(source, max_tokens=max_tokens) == parse(source)
+    else:
+        assert error(source, max_tokens=max_tokens) == (f"Syntax Error: {message}", 1, column)
 
 
 def test_names_are_ascii_and_case_sensitive() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
 import sys
+from collections.abc import Iterator
+from dataclasses import FrozenInstanceError, fields
 from pathlib import Path
 
 import pytest
 
+import wire.graphql
 from wire.errors import LocalProtocolError, RemoteProtocolError
 from wire.graphql import (
     DEFAULT_MAX_DEPTH,
@@ -40,6 +45,7 @@ from wire.graphql import (
     Location,
     NamedTypeNode,
     NameNode,
+    Node,
     NonNullTypeNode,
     NullValueNode,
     ObjectFieldNode,
@@ -202,6 +208,103 @@ def test_locations() -> None:
     assert operation.selection_set.loc == Location(8, 21)  # type: ignore[attr-defined]
     assert parse_type("[A!]").loc == Location(0, 4)
     assert parse_type("[A!]").type.loc == Location(1, 3)  # type: ignore[attr-defined]
+
+
+def walk(node: object) -> Iterator[Node]:
+    """Every node in ``node``, depth first, in field order."""
+    if isinstance(node, Node):
+        yield node
+        for spec in fields(node):
+            yield from walk(getattr(node, spec.name))
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from walk(item)
+
+
+EVERY_SELECTION = (
+    '{ a x: b(c: $d, e: "f", g: [1, 2.5], h: {i: J}) @k(l: null) { m } '
+    "...N @o ... on P { q } ... @r { s } }"
+)
+
+
+def test_location_of_every_node() -> None:
+    spans = [
+        (type(node).__name__, EVERY_SELECTION[node.loc.start : node.loc.end])  # type: ignore[union-attr]
+        for node in walk(parse(EVERY_SELECTION))
+    ]
+    assert spans == [
+        ("DocumentNode", EVERY_SELECTION),
+        ("OperationDefinitionNode", EVERY_SELECTION),
+        ("SelectionSetNode", EVERY_SELECTION),
+        ("FieldNode", "a"),
+        ("NameNode", "a"),
+        ("FieldNode", 'x: b(c: $d, e: "f", g: [1, 2.5], h: {i: J}) @k(l: null) { m }'),
+        ("NameNode", "b"),
+        ("NameNode", "x"),
+        ("ArgumentNode", "c: $d"),
+        ("NameNode", "c"),
+        ("VariableNode", "$d"),
+        ("NameNode", "d"),
+        ("ArgumentNode", 'e: "f"'),
+        ("NameNode", "e"),
+        ("StringValueNode", '"f"'),
+        ("ArgumentNode", "g: [1, 2.5]"),
+        ("NameNode", "g"),
+        ("ListValueNode", "[1, 2.5]"),
+        ("IntValueNode", "1"),
+        ("FloatValueNode", "2.5"),
+        ("ArgumentNode", "h: {i: J}"),
+        ("NameNode", "h"),
+        ("ObjectValueNode", "{i: J}"),
+        ("ObjectFieldNode", "i: J"),
+        ("NameNode", "i"),
+        ("EnumValueNode", "J"),
+        ("DirectiveNode", "@k(l: null)"),
+        ("NameNode", "k"),
+        ("ArgumentNode", "l: null"),
+        ("NameNode", "l"),
+        ("NullValueNode", "null"),
+        ("SelectionSetNode", "{ m }"),
+        ("FieldNode", "m"),
+        ("NameNode", "m"),
+        ("FragmentSpreadNode", "...N @o"),
+        ("NameNode", "N"),
+        ("DirectiveNode", "@o"),
+        ("NameNode", "o"),
+        ("InlineFragmentNode", "... on P { q }"),
+        ("SelectionSetNode", "{ q }"),
+        ("FieldNode", "q"),
+        ("NameNode", "q"),
+        ("NamedTypeNode", "P"),
+        ("NameNode", "P"),
+        ("InlineFragmentNode", "... @r { s }"),
+        ("SelectionSetNode", "{ s }"),
+        ("FieldNode", "s"),
+        ("NameNode", "s"),
+        ("DirectiveNode", "@r"),
+        ("NameNode", "r"),
+    ]
+
+
+def test_parsed_nodes_are_ordinary_nodes() -> None:
+    # The parser builds nodes without calling their classes; what it builds is the
+    # same as what the classes build, frozen alike.
+    for node in walk(parse(EVERY_SELECTION, experimental_fragment_arguments=True)):
+        cls = type(node)
+        assert getattr(wire.graphql, cls.__name__) is cls
+        assert node.__class__ is cls
+        values = {spec.name: getattr(node, spec.name) for spec in fields(node)}
+        assert cls(**values) == node
+        assert hash(cls(**values)) == hash(node)
+        assert pickle.loads(pickle.dumps(node)) == node
+        assert copy.copy(node) == node
+        with pytest.raises(FrozenInstanceError):
+            node.loc = None  # type: ignore[misc]
+        with pytest.raises(FrozenInstanceError):
+            del node.loc  # type: ignore[misc]
+        with pytest.raises(FrozenInstanceError):
+            node.extra = 1  # type: ignore[attr-defined]
+        assert not hasattr(node, "__dict__")
 
 
 def test_loc_does_not_take_part_in_equality() -> None:
@@ -447,6 +550,8 @@ def test_corpus_parses() -> None:
         ('{ a(b: "x" "y") }', "Expected Name, found String 'y'.", (1, 12)),
         ("{ a(b: $) }", "Expected Name, found ')'.", (1, 9)),
         ("{ a(b: $ ~) }", "Unexpected character: '~'.", (1, 10)),
+        ("{ a(x: {1: 2}) }", "Expected Name, found Int '1'.", (1, 9)),
+        ("{ a(x: {b 2}) }", "Expected ':', found Int '2'.", (1, 11)),
         ("{ a\n  b(c:\n    ~) }", "Unexpected character: '~'.", (3, 5)),
     ],
 )
