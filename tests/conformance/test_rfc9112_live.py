@@ -304,7 +304,6 @@ REJECTED = [
         "RFC 9112 6.3: chunked not the final coding of a request: MUST 400 and close",
         _POST + b"Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
         400,
-        bug="Transfer-Encoding 'chunked, gzip' gets 501, RFC 9112 section 6.3 says 400",
     ),
     Rejected(
         "unknown-transfer-coding",
@@ -314,9 +313,17 @@ REJECTED = [
     ),
     Rejected(
         "obfuscated-transfer-encoding",
-        "RFC 9112 6.1: 'xchunked' is not chunked",
+        # 'xchunked' is not chunked, so chunked is not the final coding: the
+        # MUST of 6.3 rule 4 (400) prevails over the SHOULD of 6.1 (501).
+        "RFC 9112 6.3: 'xchunked' is not chunked, so chunked is not final: 400",
         _POST + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
-        501,
+        400,
+    ),
+    Rejected(
+        "chunked-twice",
+        "RFC 9112 7: a sender MUST NOT apply chunked more than once; malformed: 400",
+        _POST + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
     ),
     Rejected(
         "transfer-encoding-space-before-colon",
@@ -416,6 +423,12 @@ REJECTED = [
         400,
     ),
     Rejected(
+        "too-many-empty-lines-before-the-request-line",
+        "RFC 9112 2.2: a few empty lines are ignored (4 here), not a stream of them",
+        b"\r\n" * 5 + _GET + b"Host: x\r\n\r\n",
+        400,
+    ),
+    Rejected(
         "invalid-http-2-preface-in-clear-text",
         "h2spec 3.5/2 in clear text: not a preface, so an HTTP/1.1 request, and a bad one",
         b"INVALID CONNECTION PREFACE\r\n\r\n",
@@ -458,7 +471,12 @@ REJECTED = [
         "RFC 9112 3.2: port = *DIGIT; an invalid Host value MUST get 400",
         _GET + b"Host: a:b\r\n\r\n",
         400,
-        bug="Host 'a:b' (a port that is not digits) is accepted, RFC 9112 3.2 says 400",
+    ),
+    Rejected(
+        "host-with-invalid-ip-literal",
+        "RFC 9112 3.2 / RFC 3986 3.2.2: an IP-literal is an IPv6 address or IPvFuture",
+        _GET + b"Host: [::1::2]:80\r\n\r\n",
+        400,
     ),
     Rejected(
         "authority-form-for-get",
@@ -634,14 +652,23 @@ async def test_http_1_x_minor_version_is_served_as_1_1(server: Address) -> None:
     assert (response.version, response.status) == (b"HTTP/1.1", 200)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: an empty line before the request line gets 400 (RFC 9112 2.2 SHOULD)"
-)
 async def test_leading_empty_line_is_ignored(server: Address) -> None:
     """RFC 9112 2.2: a server SHOULD ignore at least one CRLF before the request line."""
     reply = await exchange(server, b"\r\n" + _GET + b"Host: x\r\nConnection: close\r\n\r\n")
     assert statuses(reply) == [200]
     assert reply.responses[0].body == b"Hello, world!"
+
+
+async def test_empty_lines_between_pipelined_requests_are_ignored(server: Address) -> None:
+    """RFC 9112 2.2: the CRLF an old client adds after a body, before the next request."""
+    item = b'{"name":"crlf","price":1}'
+    data = (
+        _POST + b"Content-Length: %d\r\n\r\n" % len(item) + item + b"\r\n"
+        b"\r\n\r\n" + _GET + b"Host: x\r\nConnection: close\r\n\r\n"
+    )
+    reply = await exchange(server, data, methods=[b"POST", b"GET"])
+    assert statuses(reply) == [201, 200]
+    assert reply.closed
 
 
 # ---------------------------------------------------------------------------
@@ -662,11 +689,6 @@ async def test_http_1_0_request(server: Address) -> None:
     assert reply.closed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a second request pipelined after an HTTP/1.0 request turns the answer "
-    "to the first into 400 'Got data when expecting EOF'",
-)
 async def test_http_1_0_pipelined_requests_answer_the_first(server: Address) -> None:
     """RFC 9112 9.3/9.6: without keep-alive the first request is answered, then the close."""
     reply = await exchange(server, b"GET /hello HTTP/1.0\r\n\r\nGET /hello HTTP/1.0\r\n\r\n")
@@ -715,11 +737,6 @@ async def test_pipelined_requests_answered_in_order(server: Address) -> None:
     assert reply.closed  # after the last, which asked for it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a request pipelined after one with Connection: close turns the answer "
-    "to the first into 400 'Got data when expecting EOF'",
-)
 async def test_nothing_after_connection_close_is_answered(server: Address) -> None:
     """RFC 9112 9.6: after a request with close, the server MUST NOT process further requests."""
     reply = await exchange(

@@ -12,6 +12,13 @@ the Internet needs and h11 leaves to its caller:
   Transfer-Encoding (section 6.1), Transfer-Encoding in an HTTP/1.0 request
   (section 6.1), obsolete line folding (section 5.2), bare LF or bare CR as a
   line ending in the head (section 2.2), and versions other than 1.x (505);
+- the RFC 9112 rules h11 leaves to its caller or reads otherwise: a request
+  whose final transfer coding is not chunked gets 400, not h11's 501
+  (section 6.3), an invalid ``Host`` gets 400 (section 3.2), a few empty
+  lines before a request line are ignored (section 2.2), whatever follows a
+  request that ends the connection is discarded rather than refused
+  (section 9.6), and a client checks that a 101 switches to the protocol it
+  asked for (RFC 9110 section 7.8);
 - error responses queued by the machine itself (house style rule 8): a server
   that meets a broken request queues 400/413/414/431/501/505 with
   ``Connection: close`` and then closes; a client just closes;
@@ -63,6 +70,7 @@ from wire.http._events import (
 )
 from wire.http._h1_fast import (
     chunk,
+    host_is_valid,
     informational_head,
     last_chunk,
     parse_request_head,
@@ -100,6 +108,16 @@ _BARE_LF: Final = re.compile(rb"(?<!\r)\n")
 _BARE_CR: Final = re.compile(rb"\r(?!\n)")
 #: A field line that starts with whitespace continues the previous one: obs-fold.
 _OBS_FOLD: Final = re.compile(rb"\r\n[ \t]")
+#: The value of each Transfer-Encoding line of a head that has no bare CR or LF.
+_TRANSFER_ENCODING: Final = re.compile(rb"\ntransfer-encoding:([^\r]*)", re.IGNORECASE)
+#: Empty lines (CRLF) a server skips before a request line (RFC 9112 section
+#: 2.2: it SHOULD ignore at least one). The habit this rule tolerates is an
+#: old client's extra CRLF after a request body, one per request; four leave
+#: room for more padding than any client is known to send, and the bound makes
+#: a stream of empty lines, which is no HTTP client, a prompt 400 rather than
+#: a connection that reads forever without a request. The count restarts at
+#: each request.
+_MAX_LEADING_EMPTY_LINES: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +202,39 @@ def _head_fields(headers: Headers) -> list[Header]:
     return fields
 
 
+def _transfer_coding_problem(head: bytes) -> str | None:
+    """Why a request head's Transfer-Encoding leaves its body unreadable, if it does.
+
+    ``head`` is whole and has no bare CR or LF (checked first). The rules:
+
+    - RFC 9112 section 6.3 (rule 4): when chunked is not the final coding of
+      a request, its length cannot be determined; the server MUST answer 400
+      and close (a lone unknown coding such as ``xchunked`` included);
+    - RFC 9112 section 7: a sender MUST NOT apply chunked more than once, so
+      such a request is malformed: 400 as well;
+    - other codings before a final chunked (``gzip, chunked``) are codings
+      this server does not implement: left to h11, which answers 501 (RFC
+      9112 section 6.1 SHOULD).
+
+    Empty list elements do not count (RFC 9110 section 5.6.1); coding names
+    are case-insensitive and end at their parameters (RFC 9112 section 7).
+    """
+    values = _TRANSFER_ENCODING.findall(head)
+    if not values:
+        return None
+    codings = [
+        name
+        for value in values
+        for element in value.split(b",")
+        if (name := element.partition(b";")[0].strip().lower())
+    ]
+    if not codings or codings[-1] != b"chunked":
+        return "chunked is not the final transfer coding"
+    if codings.count(b"chunked") > 1:
+        return "chunked applied more than once"
+    return None
+
+
 class H1Connection:
     """One HTTP/1.1 connection, client or server, Sans-IO.
 
@@ -203,6 +254,7 @@ class H1Connection:
         "_chunked",
         "_config",
         "_deadline",
+        "_empty_lines",
         "_eof",
         "_events",
         "_exchange",
@@ -263,6 +315,8 @@ class H1Connection:
         self._chunked = False
         #: The HTTP version of the last request received (server).
         self._their_version: bytes | None = None
+        #: Empty lines skipped before the next request line (server, both paths).
+        self._empty_lines = 0
         self._eof = False
         self._events: list[Event] = []
         self._out: list[bytes] = []
@@ -380,7 +434,9 @@ class H1Connection:
                 self._pos = 0
                 self._fast_pump()
             else:
-                self._h11.receive_data(bytes(data))
+                if self._h11.their_state is not h11.MUST_CLOSE:
+                    self._h11.receive_data(bytes(data))
+                # else: discarded unread (RFC 9112 section 9.6; see _pump).
                 self._pump()
         except Exception:
             # House style rule 9: a bug of ours must not reach the driver.
@@ -621,9 +677,19 @@ class H1Connection:
             if self._fast:
                 self._fast_pump()
                 return
-            conn = self._h11
+            if self._h11.their_state is h11.MUST_CLOSE:
+                # The peer's last message ended the connection (its "close",
+                # ours, or HTTP/1.0): RFC 9112 section 9.6 says a server MUST
+                # NOT process further requests, and a client closes after the
+                # response, so what follows is discarded, not refused. Only
+                # the end of the stream is news.
+                if self._eof:
+                    self._on_peer_closed()
+                return
             if self._at_head() and not self._head_ok():
                 return
+            # (_head_ok may have replaced h11 to drop empty lines.)
+            conn = self._h11
             try:
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
@@ -655,10 +721,18 @@ class H1Connection:
         """Check the raw head h11 is about to parse; fail the connection if broken.
 
         Returns:
-            Whether h11 may go on (the head is fine, or not complete yet).
+            Whether h11 may go on (the head is fine, or not complete yet);
+            false when the connection failed, or to wait for the octet after
+            a CR that may end one more empty line.
         """
         config = self._config
         buffered, _ = self._h11.trailing_data
+        if buffered[:1] == b"\r" and self._role is Role.SERVER:
+            buffered = self._skip_empty_lines(buffered)
+            if buffered == b"\r" and self._empty_lines < _MAX_LEADING_EMPTY_LINES and not self._eof:
+                # Maybe the CR of one more empty line: wait for the next
+                # octet (h11 would refuse a CR at once).
+                return False
         if not buffered:
             return True
         if buffered[0] < 0x21:
@@ -691,10 +765,40 @@ class H1Connection:
         elif head.count(b"\n") - 2 > config.max_header_count:
             self._fail(H1RemoteError("too many header fields", status=431))
             return False
+        elif self._role is Role.SERVER:
+            problem = _transfer_coding_problem(head)
         if problem is not None:
             self._fail(H1RemoteError(problem, status=400))
             return False
         return True
+
+    def _skip_empty_lines(self, buffered: bytes) -> bytes:
+        """Drop the empty lines before a request line (RFC 9112 section 2.2).
+
+        At most :data:`_MAX_LEADING_EMPTY_LINES` per request, counted across
+        reads (and across the fast path, which skips them too), so the
+        verdict does not depend on how the bytes were split. h11 takes a
+        leading empty line for a missing request line, so it is given the
+        rest on a new connection object: at a request head it has nothing
+        else to remember.
+
+        Returns:
+            What is left of the buffer.
+        """
+        skipped = 0
+        while (
+            buffered.startswith(b"\r\n", skipped) and self._empty_lines < _MAX_LEADING_EMPTY_LINES
+        ):
+            skipped += 2
+            self._empty_lines += 1
+        if skipped:
+            buffered = buffered[skipped:]
+            conn = self._h11 = self._new_h11()
+            if buffered:
+                conn.receive_data(buffered)
+            if self._eof:
+                conn.receive_data(b"")
+        return buffered
 
     # The fast path (a server's plain requests; see wire.http._h1_fast)
 
@@ -708,21 +812,31 @@ class H1Connection:
             self._fast_wait()
 
     def _fast_wait(self) -> None:
-        """The request is in: what follows waits for the response, unless it asked to close.
+        """The request is in: what follows waits for the response, unless it closes.
 
-        As h11 does: a client that sent close sends no more (RFC 9112
-        section 9.6), and a stream that ended with nothing after the request
-        is reported closed at once.
+        After a request that ends the connection (its own "close", or the
+        "close" of our response after a GoAway), the server MUST NOT process
+        further requests (RFC 9112 section 9.6): what follows is discarded,
+        as on the h11 path. A stream that ended with nothing waiting after
+        the request is reported closed at once, as h11 does.
         """
-        if self._pos < len(self._buf):
-            if not self._keep_alive:
-                self._fail(H1RemoteError("Got data when expecting EOF"))
-        elif self._eof:
+        if not self._keep_alive:
+            self._buf = b""
+            self._pos = 0
+        if self._eof and self._pos == len(self._buf):
             self._on_peer_closed()
 
     def _fast_request(self) -> None:
         buf = self._buf
         pos = self._pos
+        if pos < len(buf) and buf[pos] == 0x0D:
+            # Empty lines before the request line, as _skip_empty_lines (RFC
+            # 9112 section 2.2); a lone CR that may start one more goes to h11,
+            # which waits.
+            while buf.startswith(b"\r\n", pos) and self._empty_lines < _MAX_LEADING_EMPTY_LINES:
+                pos += 2
+                self._empty_lines += 1
+            self._pos = pos
         if pos == len(buf):
             if self._eof:
                 self._on_peer_closed()
@@ -744,6 +858,7 @@ class H1Connection:
         request = request_event(head, self._scheme, self._seq + 1)
         length = head[4]
         self._pos = head[6]
+        self._empty_lines = 0
         self._seq += 1
         self._keep_alive = not head[5]
         self._their_version = b"1.1"
@@ -803,6 +918,7 @@ class H1Connection:
         self._pump()
 
     def _on_request(self, event: h11.Request) -> None:
+        self._empty_lines = 0
         version = event.http_version
         if not version.startswith(b"1."):
             self._fail(H1RemoteError("HTTP version not supported", status=505))
@@ -822,6 +938,12 @@ class H1Connection:
         for name, value in fields:
             if name == b"host":
                 authority = value
+        # RFC 9112 section 3.2: an invalid Host MUST get 400, even when an
+        # absolute-form target makes the server ignore it (h11 checks that
+        # there is exactly one, and only that its value is a field value).
+        if not host_is_valid(authority):
+            self._fail(H1RemoteError("invalid Host"))
+            return
         self._h2c_settings = None
         if b"upgrade" in _tokens(fields, b"connection"):
             offered = _tokens(fields, b"upgrade")
@@ -842,6 +964,11 @@ class H1Connection:
             authority, target = rest[:cut], rest[cut:]
             if not target.startswith(b"/"):
                 target = b"/" + target
+        # The authority of an absolute-form target, or CONNECT's authority-form
+        # (RFC 9112 section 3.2.3), has the grammar of Host (RFC 3986 section 3.2).
+        if not host_is_valid(authority):
+            self._fail(H1RemoteError("invalid authority in the request target"))
+            return
         headers = tuple(
             (name, value)
             for name, value in fields
@@ -871,6 +998,21 @@ class H1Connection:
         headers = self._filter(event.headers)
         if event.status_code == 101:
             protocol = b"h2c" if self._h2c_offer is not None else exchange.protocol
+            # h11 lets a 101 through only after a request that offered Upgrade.
+            assert protocol is not None
+            # RFC 9110 section 7.8: a 101 names the protocol switched to in
+            # Upgrade (the lowest layer first) and sends Connection: upgrade;
+            # RFC 6455 section 4.1: a client MUST fail the connection unless
+            # both are there. Anything else is not the switch we asked for.
+            fields = list(event.headers)
+            upgrade = _tokens(fields, b"upgrade")
+            if (
+                b"upgrade" not in _tokens(fields, b"connection")
+                or not upgrade
+                or upgrade[0] != protocol.lower()
+            ):
+                self._fail(H1RemoteError("invalid 101 response", status=502))
+                return
             self._switched(exchange, ProtocolSwitch(exchange.stream_id, protocol, headers))
             return
         try:

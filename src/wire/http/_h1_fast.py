@@ -19,9 +19,10 @@ request:
   visible characters and inner spaces only (RFC 9110 section 5.5): no
   obs-fold, no bare CR or LF, no whitespace before the colon, no NUL or other
   controls;
-- exactly one ``Host``, of host and port characters only (RFC 9110 section
-  7.2); at most one ``Content-Length``, of at most 19 digits and nothing
-  else (RFC 9110 section 8.6);
+- exactly one ``Host``, valid by :func:`host_is_valid` (the same check the
+  h11 path makes, so both refuse the same values: RFC 9112 section 3.2); at
+  most one ``Content-Length``, of at most 19 digits and nothing else (RFC
+  9110 section 8.6);
 - no ``Transfer-Encoding``, ``Upgrade``, ``Expect`` or ``HTTP2-Settings``,
   and a ``Connection`` field only with ``keep-alive`` or ``close``;
 - within the limits of :class:`~wire.http.H1Config`, and whole: a head not
@@ -40,6 +41,7 @@ request.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from http import HTTPStatus
 from typing import Final, TypeAlias
@@ -49,6 +51,7 @@ from wire.http._events import CONNECTION_FIELDS, Header, Headers, Request
 __all__ = [
     "FastHead",
     "chunk",
+    "host_is_valid",
     "informational_head",
     "last_chunk",
     "parse_request_head",
@@ -66,8 +69,22 @@ _LINE: Final = rb"%s+:[ \t]*%s[ \t]*\r\n" % (_TCHAR, _VALUE)
 #: A whole strict request head: request line, field lines, the empty line.
 _HEAD: Final = re.compile(rb"(%s+) (/[\x21-\x7e]*) HTTP/1\.1\r\n((?:%s)*)\r\n" % (_TCHAR, _LINE))
 _FIELD: Final = re.compile(rb"(%s+):[ \t]*(%s)[ \t]*\r\n" % (_TCHAR, _VALUE))
-#: RFC 3986 sections 3.2.2 and 3.2.3: host and port, no userinfo (RFC 9110 section 4.2.4).
-_AUTHORITY: Final = re.compile(rb"[A-Za-z0-9\-._~%!$&'()*+,;=:\[\]]*")
+#: RFC 3986 section 3.2.2 and 3.2.3, the ``Host`` of RFC 9112 section 3.2:
+#: ``host [":" port]`` with host = IP-literal / IPv4address / reg-name and
+#: port = *DIGIT; no userinfo (RFC 9110 section 4.2.4). An IPv4address is a
+#: reg-name by its characters. Group 1 is an IPv6address candidate, checked by
+#: :mod:`ipaddress`; IPvFuture is "v" 1*HEXDIG "." 1*(unreserved / sub-delims / ":").
+#: A reg-name's pct-encoded octets are checked apart, only when a "%" is present.
+_HOST: Final = re.compile(
+    rb"(?:\[(?:([0-9A-Fa-f:.]+)|[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]"
+    rb"|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?"
+)
+#: A "%" not followed by two hex digits (RFC 3986 section 2.1: pct-encoded).
+_BAD_PERCENT: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+#: The common Host, a reg-name without "%" and a port: what :func:`host_is_valid`
+#: accepts with no further look, matched first to keep the fast path fast
+#: (possessive: neither part can give back what the other would take).
+_PLAIN_HOST: Final = re.compile(rb"[A-Za-z0-9\-._~!$&'()*+,;=]*+(?::[0-9]*+)?+")
 #: RFC 9110 section 8.6, with the limit the events use (below 2**63).
 _MAX_LENGTH_DIGITS: Final = 19
 #: Fields that send a request to h11 (it, not this module, knows their rules).
@@ -152,7 +169,9 @@ def parse_request_head(
                 # keep-alive, proxy-connection: hop-by-hop, not in events.
                 continue
         fields.append((name, value))
-    if authority is None or _AUTHORITY.fullmatch(authority) is None:
+    if authority is None or (
+        _PLAIN_HOST.fullmatch(authority) is None and not host_is_valid(authority)
+    ):
         return None
     return (
         method,
@@ -163,6 +182,32 @@ def parse_request_head(
         close,
         end,
     )
+
+
+def host_is_valid(value: bytes) -> bool:
+    """Whether ``value`` is a valid ``Host`` field value (RFC 9112 section 3.2).
+
+    ``uri-host [":" port]`` by RFC 3986 section 3.2.2 and 3.2.3: an IP literal
+    in brackets (an IPv6 address, or IPvFuture), or a reg-name of unreserved,
+    sub-delims and pct-encoded octets (an IPv4 address is one), then an
+    optional port of digits. Empty is valid: RFC 9112 section 3.2 has a client
+    send an empty Host when the target URI has no authority. Userinfo is not
+    (RFC 9110 section 4.2.4). Both paths of the server use this check, so the
+    fast path refuses exactly what the h11 path refuses.
+    """
+    match = _HOST.fullmatch(value)
+    if match is None:
+        return False
+    literal = match.group(1)
+    if literal is not None:
+        try:
+            # The pattern let through hex digits, ":" and "." only: no zone
+            # index ("%", which ipaddress would take) and nothing to decode.
+            ipaddress.IPv6Address(literal.decode("ascii"))
+        except ValueError:
+            return False
+        return True
+    return b"%" not in value or _BAD_PERCENT.search(value) is None
 
 
 _set = object.__setattr__

@@ -468,20 +468,50 @@ def test_reading_pace() -> None:
         (b"GET / HTTP/1.1\r\nHost: h\rX: 1\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 2\r\n\r\n", 400),
+        # RFC 9112 section 6.1: a coding we do not implement before a final
+        # chunked is "not understood": 501 (SHOULD).
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
         (
-            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n",
             501,
         ),
+        # RFC 9112 section 6.3 rule 4: chunked not the final coding of a request
+        # MUST get 400 (the length cannot be determined), whatever the codings.
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: h\r\ntransfer-encoding: CHUNKED;x=1, Gzip\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ,\r\n\r\n", 400),
+        (b"POST / HTTP/1.0\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\n", 400),
+        # RFC 9112 section 7: chunked applied more than once (one field or two)
+        # is a malformed message, not an unknown coding: 400.
+        (
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, Chunked\r\n\r\n", 400),
         (b"GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
         (b"GET / HTTP/0.9\r\nHost: h\r\n\r\n", 505),
         (b"GET / HTTP/1.1\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
         (b"GET relative HTTP/1.1\r\nHost: h\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: h h\r\n\r\n", 400),
+        # RFC 9112 section 3.2: an invalid Host value MUST get 400 (RFC 3986
+        # section 3.2.3: port = *DIGIT), even beside an absolute-form target.
+        (b"GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", 400),
+        (b"GET http://a.example/ HTTP/1.1\r\nHost: a:b\r\n\r\n", 400),
+        (b"GET http://a.example:x/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        (b"CONNECT a.example:443:1 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: h\r\nX: \x01\r\n\r\n", 400),
-        (b"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        (
+            b"\r\n" * (h1_module._MAX_LEADING_EMPTY_LINES + 1)
+            + b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+            400,
+        ),
+        (b"\r\n\r\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
         (b"GARBAGE\r\n\r\n", 400),
     ],
     ids=[
@@ -494,16 +524,30 @@ def test_reading_pace() -> None:
         "bare-cr",
         "two-content-lengths",
         "content-length-list",
-        "te-not-chunked",
+        "gzip-then-chunked",
+        "gzip-then-chunked-in-two-fields",
+        "chunked-then-gzip",
+        "xchunked",
+        "identity",
+        "chunked-with-parameter-then-gzip",
+        "te-empty",
+        "te-empty-elements",
+        "te-gzip-and-content-length-in-http10",
         "te-twice",
+        "chunked-twice-in-one-field",
         "http2-version",
         "http09-version",
         "no-host",
         "two-hosts",
         "relative-target",
         "bad-authority",
+        "host-port-not-digits",
+        "host-invalid-beside-absolute-form",
+        "absolute-form-port-not-digits",
+        "connect-authority-invalid",
         "control-char",
-        "leading-crlf",
+        "too-many-leading-empty-lines",
+        "leading-cr-without-lf",
         "garbage",
     ],
 )
@@ -824,3 +868,274 @@ def test_unregistered_statuses_have_no_reason_phrase() -> None:
     server.send(Response(599, ((b"content-length", b"0"),)))
     server.send(EndOfMessage(1))
     assert server.data_to_send()[0].startswith(b"HTTP/1.1 599 \r\n")
+
+
+# ---------------------------------------------------------------------------
+# RFC 9112 rules h11 leaves to us: closing requests, empty lines, Host, 101
+# ---------------------------------------------------------------------------
+
+BOTH = [pytest.param(True, id="fast-path"), pytest.param(False, id="h11-path")]
+
+
+@pytest.mark.parametrize("fast", BOTH)
+@pytest.mark.parametrize(
+    "first",
+    [
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Close\r\n\r\n",
+        b"GET /hello HTTP/1.0\r\n\r\n",
+        b"POST /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+    ],
+    ids=["close", "close-in-a-list", "http10", "chunked-close"],
+)
+def test_a_request_that_closes_is_answered_and_what_follows_discarded(
+    fast: bool, first: bytes
+) -> None:
+    """RFC 9112 section 9.6: after "close" the server MUST NOT process further
+    requests, and closes after its response; the request itself is answered."""
+    server = H1Connection(SERVER, config=H1Config(fast_path=fast))
+    events, written = feed(server, first + b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert [type(e) for e in events if not isinstance(e, Data)] == [Request, EndOfMessage]
+    assert events[0].target == b"/hello" and written == b""
+    # More bytes, even a flood, are dropped unread: nothing grows, nothing answers.
+    for _ in range(3):
+        assert feed(server, b"GET /y HTTP/1.1\r\nHost: x\r\n\r\n" * 1000) == ([], b"")
+    respond(server)
+    answer = server.data_to_send()
+    assert answer[0].startswith(b"HTTP/1.1 200 OK\r\n") and answer[-1] == b""
+    assert b"/x" not in b"".join(answer) and b"Connection: close" in answer[0]
+    assert server.events() == [ConnectionClosed(last_stream_id=1)]
+
+
+def test_the_reported_case_through_the_connection_factory() -> None:
+    from wire.http._connection import HTTPConnection
+
+    conn = HTTPConnection(SERVER)
+    conn.receive_data(
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    assert conn.events() == [Request(b"GET", b"/hello", b"x"), EndOfMessage(1)]
+    assert conn.data_to_send() == []
+
+
+@pytest.mark.parametrize("fast", BOTH)
+def test_empty_lines_before_a_request_line_are_ignored(fast: bool) -> None:
+    """RFC 9112 section 2.2: a server SHOULD ignore at least one CRLF before a
+    request line. Up to the bound before each request; whole or byte by byte."""
+    bound = h1_module._MAX_LEADING_EMPTY_LINES
+    post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab"
+    data = b"\r\n" + GET + b"\r\n" * bound + post + b"\r\n" + b"GET /3 HTTP/1.1\r\nHost: h\r\n\r\n"
+    for pieces in ([data], [data[i : i + 1] for i in range(len(data))]):
+        server = H1Connection(SERVER, config=H1Config(fast_path=fast))
+        for piece in pieces:
+            server.receive_data(piece)
+        targets = []
+        for stream_id in (1, 2, 3):
+            events = server.events()
+            targets += [e.target for e in events if isinstance(e, Request)]
+            assert isinstance(events[-1], EndOfMessage)
+            respond(server, stream_id)
+        assert targets == [b"/", b"/p", b"/3"]
+        assert server.data_to_send()[0].startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize("fast", BOTH)
+def test_a_cr_that_may_start_an_empty_line_waits(fast: bool) -> None:
+    config = H1Config(fast_path=fast, idle_timeout=5.0)
+    server = H1Connection(SERVER, config=config)
+    assert feed(server, b"\r") == ([], b"")
+    events, _ = feed(server, b"\n\r\n\r")
+    assert events == []
+    events, _ = feed(server, b"\n" + GET)
+    assert events == [Request(b"GET", b"/", b"example.com"), EndOfMessage(1)]
+    # Not followed by its LF: the end of the stream, or the head timer, refuse it.
+    server = H1Connection(SERVER, config=config)
+    feed(server, b"\r\n\r")
+    server.receive_eof()
+    assert server.events()[-1].error_code == 400
+    assert server.data_to_send()[0].startswith(b"HTTP/1.1 400 ")
+    server = H1Connection(SERVER, config=config)
+    feed(server, b"\r")
+    server.tick(5.0)
+    assert server.events()[-1].error_code == 408
+    # Empty lines and then the end: a connection that sent no request.
+    server = H1Connection(SERVER, config=config)
+    feed(server, b"\r\n\r\n")
+    server.receive_eof()
+    assert server.events() == [ConnectionClosed(last_stream_id=0)]
+    assert server.data_to_send() == [b""]
+
+
+def test_empty_lines_behind_a_pipelined_request_after_the_end_of_the_stream() -> None:
+    # h11 alone holds the next request's bytes, and the end, until the response;
+    # then the request is read, and the end right behind it closes (as h11 does).
+    server = H1Connection(SERVER, config=H1Config(fast_path=False))
+    feed(server, GET + b"\r\n\r\n" + GET)
+    server.receive_eof()
+    respond(server)
+    assert server.events() == [
+        Request(b"GET", b"/", b"example.com", stream_id=2),
+        EndOfMessage(2),
+        ConnectionClosed(last_stream_id=2),
+    ]
+
+
+#: RFC 9112 section 3.2 and RFC 3986 section 3.2.2/3.2.3: host [":" port].
+VALID_HOSTS = [
+    b"",  # RFC 9112 section 3.2: sent when the target URI has no authority
+    b"example.com",
+    b"a.example:8080",
+    b"h:",  # port = *DIGIT
+    b":80",  # reg-name = *( ... )
+    b"127.0.0.1",
+    b"999.1.1.1",  # not an IPv4address, but a reg-name
+    b"[::1]",
+    b"[::1]:8443",
+    b"[2001:DB8::1]:80",
+    b"[::ffff:192.0.2.1]",
+    b"[v1.fe80::a+en1]",
+    b"%41%2fb",
+    b"_-.~!$&'()*+,;=",
+    b"xn--bcher-kva.example",
+]
+INVALID_HOSTS = [
+    b"a:b",
+    b"a:1:2",
+    b"a:-1",
+    b"a b",
+    b"user@h",
+    b"h/x",
+    b"h?x",
+    b"h#x",
+    b"caf\xe9",
+    b"a%2",
+    b"a%zz",
+    b"::1",
+    b"[::1",
+    b"::1]",
+    b"[::1]x",
+    b"[::1]:8a",
+    b"[]",
+    b"[zz]",
+    b"[1.2.3.4]",
+    b"[1::2::3]",
+    b"[::ffff:01.2.3.4]",
+    b"[fe80::1%eth0]",
+    b"[fe80::1%25eth0]",
+    b"[v1]",
+    b"[v.x]",
+    b"[vz.x]",
+    b"[v1.x/y]",
+]
+
+
+@pytest.mark.parametrize("host", VALID_HOSTS)
+def test_valid_hosts_are_taken_on_both_paths(host: bytes) -> None:
+    assert h1_module.host_is_valid(host)
+    for fast in (True, False):
+        server = H1Connection(SERVER, config=H1Config(fast_path=fast))
+        events, _ = feed(server, b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host)
+        assert events == [Request(b"GET", b"/", host), EndOfMessage(1)]
+
+
+@pytest.mark.parametrize("host", INVALID_HOSTS)
+def test_invalid_hosts_get_400_on_both_paths(host: bytes) -> None:
+    """RFC 9112 section 3.2: a Host with an invalid field value MUST get 400."""
+    assert not h1_module.host_is_valid(host)
+    for fast in (True, False):
+        server = H1Connection(SERVER, config=H1Config(fast_path=fast))
+        final = refused(server, b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host, 400)
+        assert final.message == "invalid Host"
+
+
+def test_authorities_in_the_target_have_the_grammar_of_host() -> None:
+    server = H1Connection(SERVER)
+    events, _ = feed(server, b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n")
+    assert events[0] == Request(b"CONNECT", b"[::1]:443", b"[::1]:443")
+    final = refused(
+        H1Connection(SERVER), b"GET http://u@a.example/ HTTP/1.1\r\nHost: h\r\n\r\n", 400
+    )
+    assert final.message == "invalid authority in the request target"
+
+
+def upgrading(protocol: bytes = b"websocket") -> H1Connection:
+    client = H1Connection(CLIENT)
+    client.send(Request(b"GET", b"/chat", b"h", protocol=protocol))
+    assert b"connection: upgrade\r\nupgrade: %s\r\n" % protocol in b"".join(client.data_to_send())
+    return client
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"Connection: Upgrade\r\nUpgrade: WebSocket\r\n",
+        b"Upgrade: websocket\r\nConnection: keep-alive, upgrade\r\n",
+        b"Connection: x-other\r\nConnection: UPGRADE\r\nUpgrade: websocket, other/2\r\n",
+    ],
+    ids=["case-insensitive", "listed", "split-and-layered"],
+)
+def test_a_101_that_names_our_protocol_switches(fields: bytes) -> None:
+    client = upgrading()
+    events, _ = feed(client, b"HTTP/1.1 101 Switching Protocols\r\n%s\r\nframes" % fields)
+    assert [type(e) for e in events] == [ProtocolSwitch, Data]
+    assert events[0].protocol == b"websocket" and events[1].data == b"frames"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        b"Upgrade: websocket\r\n",
+        b"Connection: close\r\nUpgrade: websocket\r\n",
+        b"Connection: upgrades\r\nUpgrade: websocket\r\n",
+        b"Connection: upgrade\r\n",
+        b"Connection: upgrade\r\nUpgrade: \r\n",
+        b"Connection: upgrade\r\nUpgrade: h2c\r\n",
+        b"Connection: upgrade\r\nUpgrade: other, websocket\r\n",
+        b"Connection: upgrade\r\nUpgrade: websocket/13\r\n",
+    ],
+    ids=[
+        "no-connection",
+        "connection-close",
+        "connection-other-token",
+        "no-upgrade",
+        "empty-upgrade",
+        "other-protocol",
+        "ours-not-first",
+        "ours-with-a-version",
+    ],
+)
+def test_a_101_that_does_not_name_our_protocol_fails(fields: bytes) -> None:
+    """RFC 9110 section 7.8 and RFC 6455 section 4.1: Upgrade names the protocol,
+    Connection has "upgrade"; otherwise the client MUST fail the connection."""
+    client = upgrading()
+    events, written = feed(client, b"HTTP/1.1 101 Switching Protocols\r\n%s\r\nframes" % fields)
+    [closed] = events
+    assert isinstance(closed, ConnectionClosed) and closed.error_code is None
+    assert isinstance(closed.error, H1RemoteError)
+    assert (closed.message, closed.error.status) == ("invalid 101 response", 502)
+    assert written == b"" and client.state is ConnectionState.CLOSED
+
+
+def test_h2c_switch_checks_the_101_too() -> None:
+    from wire.http._connection import HTTPConnection
+
+    for fields, switched in (
+        (b"Connection: Upgrade\r\nUpgrade: h2c\r\n", True),
+        (b"Upgrade: h2c\r\n", False),
+        (b"Connection: Upgrade\r\nUpgrade: websocket\r\n", False),
+    ):
+        client = HTTPConnection(CLIENT, h2c=True)
+        client.send(Request(b"GET", b"/", b"h"))
+        client.send(EndOfMessage(1))
+        client.data_to_send()
+        client.receive_data(b"HTTP/1.1 101 Switching Protocols\r\n%s\r\n" % fields)
+        events = client.events()
+        assert client.http_version == ("2" if switched else "1.1")
+        if switched:
+            assert events == [ProtocolSwitch(1, b"h2c")]
+        else:
+            [closed] = events
+            assert isinstance(closed, ConnectionClosed)
+            assert closed.message == "invalid 101 response"
