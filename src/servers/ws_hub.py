@@ -56,12 +56,13 @@ import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import trio
 
 from servers.ws import Handler, WebSocket, WebSocketClosed, WSRoute, echo
+from wire import ws
 
 __all__ = [
     "DEFAULT_QUEUE_BYTES",
@@ -90,6 +91,9 @@ _POLICY_CODES: Final = frozenset({1008, 1013})
 
 Policy: TypeAlias = Literal["drop-oldest", "close"]
 Data: TypeAlias = str | bytes
+#: What a member hands its connection: the data, or (WebSocket members) its
+#: frame encoded once for everyone (:class:`wire.ws.PreparedMessage`).
+Outgoing: TypeAlias = str | bytes | ws.PreparedMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,8 @@ class HubMessage:
         echo: Whether the sender gets it too.
         presence: A presence event of the hub's (join, leave), not an
             application's message.
+        prepared: ``data`` encoded once for every WebSocket member; the hub
+            sets it when it delivers.
     """
 
     room: str
@@ -113,6 +119,7 @@ class HubMessage:
     sender: str | None = None
     echo: bool = True
     presence: bool = False
+    prepared: ws.PreparedMessage | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.room) is not str or not self.room:
@@ -192,7 +199,8 @@ class Member:
         policy: Policy,
         close_code: int,
         on_close: Callable[[int, str], None] | None,
-        direct: Callable[[Data], bool] | None = None,
+        direct: Callable[[Outgoing], bool] | None = None,
+        takes_prepared: bool = False,
     ) -> None:
         if queue_size < 1 or queue_bytes < 1:
             raise ValueError("queue_size and queue_bytes must be >= 1")
@@ -210,6 +218,8 @@ class Member:
         self._on_close = on_close
         #: Delivers at once when nothing is queued (``False``: it cannot now).
         self._direct = direct
+        #: ``direct`` and ``pump``'s ``send_many`` take a message's ``prepared`` frame.
+        self.takes_prepared = takes_prepared
         #: Pending messages in order: keyed ones under (room, key), others under a number.
         self._queue: dict[object, HubMessage] = {}
         self._bytes = 0
@@ -237,7 +247,7 @@ class Member:
         if direct is not None and not queue and not self._sending:
             # Nothing waits before it: straight to the connection, no task switch.
             try:
-                sent = direct(message.data)
+                sent = direct(self._outgoing(message))
             except Exception:
                 self.close()
                 return
@@ -272,6 +282,12 @@ class Member:
         self._bytes += size
         self._wake()
 
+    def _outgoing(self, message: HubMessage) -> Outgoing:
+        prepared = message.prepared
+        if prepared is not None and self.takes_prepared:
+            return prepared
+        return message.data
+
     def _wake(self) -> None:
         ready = self._ready
         if ready is not None:
@@ -292,7 +308,7 @@ class Member:
                 self._ready = trio.Event()
             await self._ready.wait()
 
-    async def pump(self, send_many: Callable[[list[Data]], Awaitable[None]]) -> None:
+    async def pump(self, send_many: Callable[[list[Outgoing]], Awaitable[None]]) -> None:
         """Send what is queued, one batch per ``send_many`` call, until closed."""
         while True:
             await self.wait()
@@ -302,7 +318,7 @@ class Member:
             self.delivered += len(batch)
             self._sending = True
             try:
-                await send_many([message.data for message in batch])
+                await send_many([self._outgoing(message) for message in batch])
             finally:
                 self._sending = False
 
@@ -364,9 +380,14 @@ class Hub:
         policy: Policy | None = None,
         close_code: int | None = None,
         on_close: Callable[[int, str], None] | None = None,
-        direct: Callable[[Data], bool] | None = None,
+        direct: Callable[[Outgoing], bool] | None = None,
+        takes_prepared: bool = False,
     ) -> Member:
         """Register a member (``member_id`` unique; one is made up when ``None``).
+
+        ``direct`` (and the ``send_many`` given to :meth:`Member.pump`) get a
+        message's data, or with ``takes_prepared`` its
+        :class:`wire.ws.PreparedMessage`, encoded once for all members.
 
         Raises:
             ValueError: the id is taken, or an invalid limit or policy.
@@ -386,6 +407,7 @@ class Hub:
             close_code=close_code or self.close_code,
             on_close=on_close,
             direct=direct,
+            takes_prepared=takes_prepared,
         )
         self._members[member_id] = member
         return member
@@ -486,6 +508,14 @@ class Hub:
         if not members:
             return
         skip = None if message.echo else message.sender
+        if message.prepared is None:
+            # Encoded once here, the frame is queued as it is on every
+            # WebSocket member without compression (no copy per connection).
+            data = message.data
+            prepared = ws.PreparedMessage(
+                ws.TextMessage(data) if isinstance(data, str) else ws.BytesMessage(bytes(data))
+            )
+            message = replace(message, prepared=prepared)
         # list(): a "close" policy may take members out of the room meanwhile.
         for member in list(members.values()):
             if member.id != skip:
@@ -522,6 +552,7 @@ class Hub:
             close_code=close_code,
             on_close=lambda code, reason: websocket.going_away(code, reason[:100]),
             direct=websocket.send_nowait,
+            takes_prepared=True,
         )
 
         async def pump() -> None:

@@ -157,6 +157,48 @@ def test_tap_sees_every_delivery_and_can_be_removed() -> None:
     assert [m.data for m in seen] == ["1"]
 
 
+async def test_websocket_members_share_one_prepared_frame() -> None:
+    hub = Hub(presence=False)
+    got: dict[str, list[Any]] = {"a": [], "b": [], "plain": []}
+    accept = {"a": True, "b": False, "plain": True}
+
+    def direct(name: str) -> Any:
+        def take(outgoing: Any) -> bool:
+            if accept[name]:
+                got[name].append(outgoing)
+            return accept[name]
+
+        return take
+
+    members = [
+        hub.member("a", direct=direct("a"), takes_prepared=True),
+        hub.member("b", direct=direct("b"), takes_prepared=True),  # queues instead
+        hub.member("plain", direct=direct("plain")),
+    ]
+    for member in members:
+        hub.join(member, "r")
+    hub.publish("r", "héllo")
+    hub.publish("r", b"\x00\x01")
+    assert got["plain"] == ["héllo", b"\x00\x01"]
+    first, second = got["a"]
+    assert isinstance(first, ws.PreparedMessage) and first.text
+    assert first.payload == "héllo".encode() and first.frame[0] == 0x81
+    assert not second.text and second.frame == b"\x82\x02\x00\x01"
+
+    batches: list[list[Any]] = []
+
+    async def send_many(batch: list[Any]) -> None:
+        batches.append(batch)
+        members[1].close()
+
+    await members[1].pump(send_many)
+    # The member that queued gets the very objects the direct one got.
+    assert len(batches) == 1 and [x is y for x, y in zip(batches[0], got["a"], strict=True)] == [
+        True,
+        True,
+    ]
+
+
 def test_a_closing_member_leaves_its_rooms() -> None:
     hub = Hub(queue_size=1, policy="close")
     slow = hub.member("slow")

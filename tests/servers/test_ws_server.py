@@ -13,6 +13,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 
 from servers.ws import (
     DEFAULT_DEFLATE,
+    READINESS_THRESHOLD,
     HandshakeFailed,
     WebSocket,
     WebSocketClosed,
@@ -180,6 +182,66 @@ async def test_frames_after_the_handshake_in_the_same_packet_are_served(
     assert head.startswith(b"HTTP/1.1 101 ")
     # The echo precedes our Close (the grace for messages before a Close).
     assert frames == b"\x81\x05early" + b"\x88\x02\x03\xe8"
+
+
+def _read_until(sock: socket.socket, end: bytes) -> bytes:
+    data = b""
+    while not data.endswith(end):
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed early after {data!r}"
+        data += chunk
+    return data
+
+
+async def test_many_plain_connections_wait_in_one_epoll_set(nursery: trio.Nursery) -> None:
+    # Past READINESS_THRESHOLD the connections wait through the run's
+    # edge-triggered epoll set; data, and the end of the stream reported
+    # together with data, must still reach each of them.
+    ended: list[int] = []
+
+    async def handler(websocket: WebSocket) -> None:
+        with contextlib.suppress(WebSocketClosed):
+            async for message in websocket:
+                if message == "block":
+                    # Hold the whole run up (deliberately not async), so the
+                    # others' last message and end of stream arrive together.
+                    time.sleep(0.3)
+                await websocket.send(message)
+        ended.append(websocket.close_code or 0)
+
+    address: Address = await nursery.start(serve_ws, "127.0.0.1", 0, {"/e": handler})
+    count = READINESS_THRESHOLD + 4
+
+    def clients() -> None:
+        socks = [socket.create_connection(address, timeout=5) for _ in range(count)]
+        for sock in socks:
+            sock.sendall(_upgrade("/e"))
+            assert _read_until(sock, b"\r\n\r\n").startswith(b"HTTP/1.1 101 ")
+        for round_number in range(3):
+            for index, sock in enumerate(socks):
+                sock.sendall(_masked(1, b"m%d.%d" % (round_number, index)))
+            for index, sock in enumerate(socks):
+                expected = b"m%d.%d" % (round_number, index)
+                frame = bytes((0x81, len(expected))) + expected
+                assert _read_until(sock, frame) == frame
+        socks[0].sendall(_masked(1, b"block"))
+        time.sleep(0.1)
+        for index, sock in enumerate(socks[1:]):
+            # A message and the end of the stream: no Close frame.
+            sock.sendall(_masked(1, b"last %d" % index))
+            sock.shutdown(socket.SHUT_WR)
+        assert _read_until(socks[0], b"\x81\x05block")
+        socks[0].shutdown(socket.SHUT_WR)
+        for sock in socks:
+            while sock.recv(65536):
+                pass
+            sock.close()
+
+    with trio.fail_after(5):
+        await trio.to_thread.run_sync(clients)
+        while len(ended) < count:
+            await trio.sleep(0.01)
+    assert ended == [ws.CloseCode.ABNORMAL_CLOSURE] * count
 
 
 async def test_bad_peers_get_their_close_code(echo_server: Address) -> None:

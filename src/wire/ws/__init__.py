@@ -45,6 +45,9 @@ A server driver, HTTP/1.1 or HTTP/2 alike (``http`` is a
     conn.send(ws.TextMessage("hi"))               # LocalProtocolError if not allowed now
     conn.send(ws.Close(1001, "going away"))       # start the closing handshake
 
+    prepared = ws.PreparedMessage(ws.TextMessage("to all"))   # a broadcast: encoded once,
+    for conn in everyone: conn.send_prepared(prepared)        # the same bytes as send()
+
 Take the events, then the bytes: when a read holds messages and then a fault
 or the peer's Close, the messages come first and may be answered; the Close
 the machine owes goes out with the next ``data_to_send()`` (or at the tick
@@ -74,7 +77,7 @@ whose ``code`` is the close code sent.
 """
 
 from wire.http import Role
-from wire.ws._connection import WSConfig, WSConnection
+from wire.ws._connection import PreparedMessage, WSConfig, WSConnection
 from wire.ws._deflate import DeflateConfig, DeflateParams
 from wire.ws._errors import (
     CloseTimeout,
@@ -126,6 +129,7 @@ __all__ = [
     "Negotiated",
     "Ping",
     "Pong",
+    "PreparedMessage",
     "ProtocolViolation",
     "Role",
     "ServerHandshake",

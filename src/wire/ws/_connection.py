@@ -89,7 +89,7 @@ from wire.ws._handshake import Negotiated
 from wire.ws._messages import MessageAssembler
 from wire.ws._state import TRANSITIONS, ConnectionState, Input
 
-__all__ = ["WSConfig", "WSConnection"]
+__all__ = ["PreparedMessage", "WSConfig", "WSConnection"]
 
 _log = logging.getLogger(__name__)
 
@@ -164,6 +164,54 @@ class WSConfig:
                 continue
             if type(value) not in (int, float) or not value > 0:
                 raise LocalProtocolError(f"{name} must be a positive number")
+
+
+class PreparedMessage:
+    """A whole message encoded once, to send on many connections (a broadcast).
+
+    It holds the message's payload octets and its frame as a server sends it
+    (FIN set, no mask, uncompressed), built once here. A server connection
+    without compression then queues that very frame
+    (:meth:`WSConnection.send_prepared`): no encoding, no copy per
+    connection. A client (which masks every frame with a fresh key, RFC 6455
+    section 5.3) or a connection with permessage-deflate frames the payload
+    itself, exactly as :meth:`WSConnection.send` would.
+
+    Args:
+        message: A :class:`~wire.ws.TextMessage` or :class:`~wire.ws.BytesMessage`.
+
+    Raises:
+        LocalProtocolError: ``message`` is neither.
+    """
+
+    __slots__ = ("_frame", "_opcode", "_payload")
+
+    def __init__(self, message: TextMessage | BytesMessage) -> None:
+        kind = type(message)
+        if kind is TextMessage:
+            self._opcode = Opcode.TEXT
+            self._payload = cast(TextMessage, message).data.encode("utf-8")
+        elif kind is BytesMessage:
+            self._opcode = Opcode.BINARY
+            self._payload = cast(BytesMessage, message).data
+        else:
+            raise LocalProtocolError("a PreparedMessage holds a TextMessage or a BytesMessage")
+        self._frame = encode_frame(self._opcode, self._payload)
+
+    @property
+    def text(self) -> bool:
+        """Whether it is a text message (else binary)."""
+        return self._opcode == Opcode.TEXT
+
+    @property
+    def payload(self) -> bytes:
+        """The message's octets (UTF-8 for text)."""
+        return self._payload
+
+    @property
+    def frame(self) -> bytes:
+        """The whole frame a server sends without compression."""
+        return self._frame
 
 
 class WSConnection:
@@ -345,6 +393,20 @@ class WSConnection:
         """The limits and timers in force."""
         return self._config
 
+    @property
+    def close_pending(self) -> bool:
+        """Whether the peer's Close, or its fault, waits behind the messages reported.
+
+        True from the ``receive_data`` that met it, through the
+        :meth:`events` call that returns the messages before it, until the
+        next ``data_to_send()``, ``events()``, ``tick()`` or
+        ``receive_eof()`` carries it out (see the module docstring). A driver
+        that sees it after :meth:`events` lets the application take (and
+        answer) those messages first: its answers then go out before our
+        Close frame (RFC 6455 section 5.5.1).
+        """
+        return self._pending is not None
+
     # ------------------------------------------------------------------
     # The Sans-IO contract
     # ------------------------------------------------------------------
@@ -467,6 +529,26 @@ class WSConnection:
         else:
             raise LocalProtocolError(f"{kind.__name__} is not an event a WebSocket sends")
 
+    def send_prepared(self, prepared: PreparedMessage) -> None:
+        """Queue a message encoded once for many connections (see :class:`PreparedMessage`).
+
+        The bytes queued are those :meth:`send` queues for the same message:
+        a server without permessage-deflate takes the prepared frame as it
+        is; otherwise the payload is framed (masked, compressed) for this
+        connection.
+
+        Raises:
+            LocalProtocolError: the message cannot be sent now; nothing changed.
+        """
+        if type(prepared) is not PreparedMessage:
+            raise LocalProtocolError("send_prepared takes a PreparedMessage")
+        opcode = prepared._opcode
+        if self._mask is not None or self._deflater is not None:
+            self._send_message(opcode, prepared._payload)
+            return
+        self._check_message()
+        self._out.append(prepared._frame)
+
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
@@ -489,16 +571,21 @@ class WSConnection:
             )
         )
 
-    def _send_message(self, opcode: int, payload: bytes) -> None:
+    def _check_message(self) -> None:
         if self._state is not _S.OPEN:
             self._check(_I.SEND_MESSAGE, "a message")
         if self._sending is not None:
             raise LocalProtocolError("a fragmented message is being sent: finish it first")
+
+    def _send_message(self, opcode: int, payload: bytes) -> None:
+        self._check_message()
         deflater = self._deflater
         if deflater is not None and len(payload) >= deflater.min_size:
-            self._write(opcode, deflater.compress(payload, fin=True), rsv1=True)
-        else:
-            self._write(opcode, payload)
+            compressed = deflater.compress_message(payload)
+            if compressed is not None:
+                self._write(opcode, compressed, rsv1=True)
+                return
+        self._write(opcode, payload)
 
     def _send_fragment(self, event: MessageFragment) -> None:
         self._check(_I.SEND_MESSAGE, "a message")

@@ -14,7 +14,8 @@ Compression (section 7.2) uses zlib directly:
   message and frame limits, so a small compressed frame cannot expand past
   them: the bomb is refused with 1009 after at most one byte too many.
 - :class:`Deflater` compresses outgoing messages with a sync flush and drops
-  the trailing ``00 00 ff ff`` (section 7.2.1).
+  the trailing ``00 00 ff ff`` (section 7.2.1); a whole message that would
+  not get shorter goes out uncompressed (section 6.1: RSV1 is per message).
 
 zlib cannot compress with a 256-octet window (``wbits=8`` is refused for raw
 deflate since zlib 1.2.9). When the peer limits our direction to 8 bits, this
@@ -300,13 +301,44 @@ class Deflater:
         bits = params.client_max_window_bits if client else params.server_max_window_bits
         return bits != _UNUSABLE_BITS
 
-    def compress(self, data: bytes, *, fin: bool) -> bytes:
-        """The compressed payload of one frame of a message; ``fin`` on its last frame."""
+    def _get(self) -> zlib._Compress:
         compressor = self._compressor
         if compressor is None:
             compressor = self._compressor = zlib.compressobj(
                 self._level, zlib.DEFLATED, self._wbits, self._memory_level
             )
+        return compressor
+
+    def compress_message(self, data: bytes) -> bytes | None:
+        """The compressed payload of a whole message, or ``None`` to send it as it is.
+
+        RFC 7692 section 6.1 lets the sender choose per message (RSV1 says
+        which): a message that would come out no shorter (random or already
+        compressed data, an empty message) goes uncompressed, so a message of
+        the peer's exact size limit never needs a longer frame.
+
+        With context takeover the peer's inflater must hold what our
+        compressor may refer back to. An uncompressed message reaches the
+        peer's application but never its inflater, while our compressor has
+        already taken it into its window; so the compressor starts afresh
+        (zlib's ``copy()`` of the state before, the other way, costs tens of
+        microseconds per message). A fresh compressor refers back to nothing
+        before it, and the peer's older window is simply never used: taking
+        over context is the sender's option, which the
+        ``*_no_context_takeover`` parameters take away (section 7.1.1).
+        """
+        compressor = self._get()
+        out = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        if len(out) - 4 >= len(data):
+            self._compressor = None
+            return None
+        if self._reset:
+            self._compressor = None
+        return out[:-4]
+
+    def compress(self, data: bytes, *, fin: bool) -> bytes:
+        """The compressed payload of one frame of a message; ``fin`` on its last frame."""
+        compressor = self._get()
         # A sync flush per frame lets a streamed message's fragments go out at
         # once; it always ends with the empty stored block 00 00 ff ff.
         out = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)

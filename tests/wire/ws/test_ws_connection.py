@@ -261,20 +261,41 @@ def test_a_violation_after_our_close_ends_without_a_second_close() -> None:
 def test_messages_before_a_fault_are_delivered_and_answered() -> None:
     conn = server()
     conn.tick(7.0)
+    assert not conn.close_pending
     conn.receive_data(masked(1, b"first") + masked(3) + masked(1, b"never"))
+    assert conn.close_pending
     conn.tick(7.0)  # before the events are taken, nothing happens
     assert conn.data_to_send() == []
+    assert conn.close_pending
     assert conn.events() == [ws.TextMessage("first")]
+    assert conn.close_pending  # held behind the message just returned
     assert conn.next_deadline() == 7.0  # the driver is asked to come back at once
     conn.send(ws.TextMessage("first"))
     out = conn.data_to_send()
     assert out[0] == b"\x81\x05first"
     assert (out[1][0], out[1][2:4]) == (0x88, b"\x03\xea")  # Close 1002, after the answer
     assert out[2] == b""
+    assert not conn.close_pending
     [closed] = conn.events()
     assert isinstance(closed, ws.ConnectionClosed) and isinstance(
         closed.error, ws.ProtocolViolation
     )
+
+
+def test_a_close_behind_messages_is_pending_until_they_are_answered() -> None:
+    conn = server()
+    conn.receive_data(masked(1, b"one") + masked(8, close_payload(1000)))
+    assert conn.events() == [ws.TextMessage("one"), ws.Close(1000, "")]
+    assert conn.close_pending
+    conn.send(ws.TextMessage("one"))
+    out = conn.data_to_send()
+    assert not conn.close_pending
+    assert out == [b"\x81\x03one", b"\x88\x02\x03\xe8", b""]
+    # A Close alone is answered at once: nothing is pending.
+    alone = server()
+    alone.receive_data(masked(8, close_payload(1000)))
+    assert not alone.close_pending
+    assert alone.data_to_send() == [b"\x88\x02\x03\xe8", b""]
 
 
 @pytest.mark.parametrize("how", ["events", "tick", "eof"])
@@ -464,3 +485,53 @@ def test_an_internal_error_after_the_end_is_only_logged(
     assert conn.state is S.CLOSED
     assert conn.data_to_send() == [b"\x88\x02\x03\xe8", b""]
     assert "unexpected internal error" in caplog.text
+
+
+# ---------------------------------------------------------------------------
+# Prepared messages (a broadcast encoded once)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [ws.TextMessage("héllo"), ws.BytesMessage(b"\x00\xff" * 100), ws.BytesMessage(b"x" * 70000)],
+)
+@pytest.mark.parametrize("end", ["server", "client", "deflate"])
+def test_a_prepared_message_sends_what_send_sends(
+    message: ws.TextMessage | ws.BytesMessage, end: str
+) -> None:
+    def make() -> ws.WSConnection:
+        if end == "deflate":
+            return ws.WSConnection(ws.Role.SERVER, deflate=ws.DeflateParams())
+        return server() if end == "server" else client()
+
+    prepared = ws.PreparedMessage(message)
+    assert prepared.text is (type(message) is ws.TextMessage)
+    expected = message.data.encode() if isinstance(message.data, str) else message.data
+    assert prepared.payload == expected
+    direct, twin = make(), make()
+    for _ in range(2):  # twice: with deflate, the second refers back to the first
+        direct.send(message)
+        twin.send_prepared(prepared)
+    sent = twin.data_to_send()
+    assert sent == direct.data_to_send()
+    if end == "server":
+        # The very frame, queued without a copy.
+        assert all(chunk is prepared.frame for chunk in sent)
+
+
+def test_a_prepared_message_is_refused_when_send_would_be() -> None:
+    with pytest.raises(LocalProtocolError):
+        ws.PreparedMessage(ws.Ping(b""))  # type: ignore[arg-type]
+    conn = server()
+    prepared = ws.PreparedMessage(ws.TextMessage("hi"))
+    with pytest.raises(LocalProtocolError):
+        conn.send_prepared(ws.TextMessage("hi"))  # type: ignore[arg-type]
+    conn.send(ws.MessageFragment("part", False))
+    with pytest.raises(LocalProtocolError, match="fragmented"):
+        conn.send_prepared(prepared)
+    conn.send(ws.MessageFragment("", True))
+    conn.send(ws.Close())
+    with pytest.raises(LocalProtocolError, match="cannot be sent"):
+        conn.send_prepared(prepared)
+    assert conn.data_to_send() == [b"\x01\x04part", b"\x80\x00", b"\x88\x02\x03\xe8"]

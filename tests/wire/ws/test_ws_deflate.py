@@ -6,6 +6,7 @@ import os
 import zlib
 
 import pytest
+from tests.peers import require_module
 from tests.wire.ws.peer import frame_bytes
 
 from wire import ws
@@ -139,8 +140,9 @@ def carry(sender: ws.WSConnection, receiver: ws.WSConnection) -> list[ws.Event]:
 
 
 def test_compressed_messages_honour_the_window_and_context_rules() -> None:
-    # A block repeated at a distance of 2 KiB: a 10-bit window cannot reach back to it.
-    block = os.urandom(2048)
+    # A block repeated at a distance of 2 KiB: a 10-bit window cannot reach back to
+    # it. Hex digits still compress (Huffman codes), so the messages go compressed.
+    block = os.urandom(1024).hex().encode()
     agreed = ws.DeflateParams(server_no_context_takeover=True, server_max_window_bits=10)
     client, server = pair(agreed)
     server.send(ws.BytesMessage(block * 2))
@@ -187,15 +189,13 @@ def test_an_8_bit_window_for_our_direction_sends_uncompressed() -> None:
 
 def test_small_messages_below_min_size_go_uncompressed() -> None:
     client, server = pair(ws.DeflateParams(min_size=10))
-    client.send(ws.BytesMessage(b"tiny"))
-    client.send(ws.BytesMessage(b"long enough to compress"))
+    # Both would compress well: only the size decides.
+    client.send(ws.BytesMessage(b"a" * 9))
+    client.send(ws.BytesMessage(b"a" * 10))
     tiny, long = client.data_to_send()
     assert tiny[0] == 0x82 and long[0] == 0xC2
     server.receive_data(tiny + long)
-    assert server.events() == [
-        ws.BytesMessage(b"tiny"),
-        ws.BytesMessage(b"long enough to compress"),
-    ]
+    assert server.events() == [ws.BytesMessage(b"a" * 9), ws.BytesMessage(b"a" * 10)]
 
 
 def test_streamed_compressed_fragments_arrive_as_sent() -> None:
@@ -236,3 +236,103 @@ def test_the_frame_limit_applies_after_decompression() -> None:
     [closed] = carry(client, server)
     assert isinstance(closed, ws.ConnectionClosed)
     assert isinstance(closed.error, ws.MessageTooBig)
+
+
+#: Compressible and incompressible messages in turn; the compressible one
+#: twice in a row, which context takeover shrinks to a back-reference.
+MIXED: list[bytes] = [
+    b"a JSON document, compressible " * 8,
+    os.urandom(3000),
+    b"",
+    b"a JSON document, compressible " * 8,
+    b"a JSON document, compressible " * 8,
+    os.urandom(40),
+    b"a JSON document, compressible " * 8,
+]
+
+
+def server_frames(takeover: bool) -> tuple[ws.DeflateParams, list[bytes]]:
+    """Our server's frames for MIXED (unmasked, each one frame)."""
+    agreed = ws.DeflateParams(server_no_context_takeover=not takeover)
+    _, server = pair(agreed)
+    for message in MIXED:
+        server.send(ws.BytesMessage(message))
+    return agreed, server.data_to_send()
+
+
+def split(frame: bytes) -> tuple[bool, bytes]:
+    """RSV1 and the payload of one unmasked server frame."""
+    short = frame[1] & 0x7F
+    start = 2 if short < 126 else 4 if short == 126 else 10
+    return bool(frame[0] & 0x40), frame[start:]
+
+
+@pytest.mark.parametrize("takeover", [True, False])
+def test_a_message_that_would_grow_goes_uncompressed(takeover: bool) -> None:
+    agreed, frames = server_frames(takeover)
+    rsv1 = [split(frame)[0] for frame in frames]
+    assert rsv1 == [True, False, False, True, True, False, True]
+    for frame, message in zip(frames, MIXED, strict=True):
+        assert len(split(frame)[1]) <= len(message)
+    # After the uncompressed messages the compressor started afresh, and with
+    # context takeover it still refers back to the message before.
+    assert (len(frames[4]) < 16) is takeover
+    assert len(frames[6]) == len(frames[0])
+    # An inflater that sees only the compressed messages, as a peer's does.
+    inflater = zlib.decompressobj(-15)
+    for frame, message in zip(frames, MIXED, strict=True):
+        compressed, payload = split(frame)
+        if compressed:
+            if not takeover:
+                inflater = zlib.decompressobj(-15)
+            payload = inflater.decompress(payload + b"\x00\x00\xff\xff")
+        assert payload == message
+    client, _ = pair(agreed)
+    client.receive_data(b"".join(frames))
+    assert client.events() == [ws.BytesMessage(m) for m in MIXED]
+
+
+@pytest.mark.parametrize("takeover", [True, False])
+def test_wsproto_inflates_the_mixed_messages(takeover: bool) -> None:
+    from wsproto.extensions import PerMessageDeflate
+    from wsproto.frame_protocol import FrameProtocol
+
+    agreed, frames = server_frames(takeover)
+    extension = PerMessageDeflate()
+    extension.finalize(agreed.response())
+    peer = FrameProtocol(client=True, extensions=[extension])
+    peer.receive_bytes(b"".join(frames))
+    assert [bytes(frame.payload) for frame in peer.received_frames()] == MIXED
+
+
+@pytest.mark.parametrize("takeover", [True, False])
+def test_websockets_inflates_the_mixed_messages(takeover: bool) -> None:
+    require_module("websockets")
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+    from websockets.frames import Frame, Opcode
+
+    _, frames = server_frames(takeover)
+    # The client's view: the server's direction is "remote".
+    extension = PerMessageDeflate(not takeover, False, 15, 15)
+    received = []
+    for data in frames:
+        compressed, payload = split(data)
+        frame = Frame(Opcode.BINARY, payload, fin=True, rsv1=compressed)
+        received.append(bytes(extension.decode(frame).data))
+    assert received == MIXED
+
+
+def test_streamed_messages_keep_the_context_between_them() -> None:
+    client, server = pair(ws.DeflateParams(), stream_fragments=True)
+    text = "a streamed JSON document, " * 8
+    sizes = []
+    for _ in range(2):
+        client.send(ws.MessageFragment(text, False))
+        client.send(ws.MessageFragment(text, True))
+        frames = client.data_to_send()
+        sizes.append(sum(len(f) for f in frames))
+        for data in frames:
+            server.receive_data(data)
+        assert server.events() == [ws.MessageFragment(text, False), ws.MessageFragment(text, True)]
+    # The second message refers back to the first (without takeover: the same size).
+    assert sizes[1] < sizes[0]
