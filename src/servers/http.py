@@ -73,10 +73,10 @@ import logging
 import math
 import ssl
 from collections import deque
-from functools import partial
 
 import trio
 
+from servers.net import GracefulServer
 from servers.ws import (
     DEFAULT_CONFIG as WS_DEFAULT_CONFIG,
 )
@@ -879,7 +879,7 @@ class _H2Tunnel(trio.abc.HalfCloseableStream):
         await trio.lowlevel.checkpoint()
 
 
-class HTTPServer:
+class HTTPServer(GracefulServer):
     """Serves an application over HTTP/1.1 and HTTP/2 on Trio streams.
 
     Args:
@@ -942,8 +942,7 @@ class HTTPServer:
         self.h2_config = H2Config(max_body_size=limit)
         self._open: set[_Connection] = set()
         self._accepting = 0
-        self._stopping = False
-        self._nursery: trio.Nursery | None = None
+        super().__init__()
 
     @property
     def connection_count(self) -> int:
@@ -1003,49 +1002,16 @@ class HTTPServer:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(stream)
 
-    async def serve(
-        self,
-        listeners: list[trio.abc.Listener[trio.abc.Stream]],
-        *,
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        """Accept clients on ``listeners`` until cancelled, then shut down gracefully."""
-        ready = trio.Event()
-        stop = trio.Event()
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._hold_connections, ready, stop)
-            try:
-                await ready.wait()
-                await nursery.start(
-                    partial(trio.serve_listeners, handler_nursery=self.connections),
-                    self.handle,
-                    listeners,
-                )
-                task_status.started()
-                await trio.sleep_forever()
-            finally:
-                self._stopping = True
-                stop.set()
+    def say_goodbye(self) -> None:
+        for peer in list(self._open):
+            peer.shutdown()
 
-    async def _hold_connections(self, ready: trio.Event, stop: trio.Event) -> None:
-        # Shielded: the connections outlive the server's cancellation by the
-        # grace period, then are cancelled here.
-        with trio.CancelScope(shield=True):
-            async with trio.open_nursery() as nursery:
-                self._nursery = nursery
-                ready.set()
-                await stop.wait()
-                for peer in list(self._open):
-                    peer.shutdown()
-                with trio.move_on_after(self.shutdown_timeout):
-                    while self._open or self._accepting:
-                        await trio.sleep(0.01)
-                if self._open:
-                    log.info(
-                        "shutdown: %d connection(s) cut after the grace period", len(self._open)
-                    )
-                nursery.cancel_scope.cancel()
-        self._nursery = None
+    def busy(self) -> bool:
+        return bool(self._open or self._accepting)
+
+    def after_grace(self) -> None:
+        if self._open:
+            log.info("shutdown: %d connection(s) cut after the grace period", len(self._open))
 
 
 def _peer_address(stream: trio.abc.Stream) -> tuple[str, int] | None:

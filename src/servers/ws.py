@@ -71,13 +71,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import Final, TypeAlias
 from urllib.parse import urlsplit
 
 import outcome
 import trio
 
+from servers.net import GracefulServer
 from wire import ws
 from wire.errors import LocalProtocolError, RemoteProtocolError
 from wire.http import (
@@ -1281,7 +1281,7 @@ def choose_subprotocol(offered: Sequence[str], supported: Sequence[str]) -> str 
     return None
 
 
-class WSServer:
+class WSServer(GracefulServer):
     """Serves WebSocket endpoints over HTTP/1.1 Upgrade on Trio streams.
 
     Args:
@@ -1340,8 +1340,7 @@ class WSServer:
         self._h1_config = H1Config(max_body_size=0, idle_timeout=handshake_timeout)
         self._open: set[WebSocket] = set()
         self._accepting = 0
-        self._stopping = False
-        self._nursery: trio.Nursery | None = None
+        super().__init__()
 
     @property
     def connection_count(self) -> int:
@@ -1483,46 +1482,13 @@ class WSServer:
         request.path_params = match.params
         return negotiated, route, request
 
-    async def serve(
-        self,
-        listeners: list[trio.abc.Listener[trio.abc.Stream]],
-        *,
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        """Accept clients on ``listeners`` until cancelled, then close every connection."""
-        ready = trio.Event()
-        stop = trio.Event()
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._hold_connections, ready, stop)
-            try:
-                await ready.wait()
-                assert self._nursery is not None
-                await nursery.start(
-                    partial(trio.serve_listeners, handler_nursery=self._nursery),
-                    self.handle,
-                    listeners,
-                )
-                task_status.started()
-                await trio.sleep_forever()
-            finally:
-                self._stopping = True
-                stop.set()
+    def say_goodbye(self) -> None:
+        for websocket in list(self._open):
+            websocket.going_away()
 
-    async def _hold_connections(self, ready: trio.Event, stop: trio.Event) -> None:
-        # Shielded: connections outlive the server's cancellation by the grace period.
-        with trio.CancelScope(shield=True):
-            async with trio.open_nursery() as nursery:
-                self._nursery = nursery
-                ready.set()
-                await stop.wait()
-                for websocket in list(self._open):
-                    websocket.going_away()
-                with trio.move_on_after(self.shutdown_timeout):
-                    # Connections whose closing handshake is done only linger.
-                    while self._accepting or any(not w.closed for w in self._open):
-                        await trio.sleep(0.01)
-                nursery.cancel_scope.cancel()
-        self._nursery = None
+    def busy(self) -> bool:
+        # Connections whose closing handshake is done only linger.
+        return self._accepting > 0 or any(not w.closed for w in self._open)
 
 
 async def run_websocket(websocket: WebSocket, handler: Handler) -> None:
