@@ -68,10 +68,18 @@ import os
 import select
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 import outcome
@@ -265,21 +273,36 @@ class _Readiness:
 
     async def wait(self, fd: int) -> None:
         """Until ``fd`` may be readable (a checkpoint for cancellation either way)."""
-        ready = self._ready
-        if fd in ready or fd in self._ended:
-            ready.discard(fd)
+        if not self.enlist(fd):
             await trio.lowlevel.checkpoint_if_cancelled()
             return
         waiters = self._waiters
-        if fd in waiters:
-            raise trio.BusyResourceError("another task is already reading this socket")
-        waiters[fd] = trio.lowlevel.current_task()
 
         def abort(_: object) -> trio.lowlevel.Abort:
             waiters.pop(fd, None)
             return trio.lowlevel.Abort.SUCCEEDED
 
         await trio.lowlevel.wait_task_rescheduled(abort)
+
+    def enlist(self, fd: int) -> bool:
+        """:meth:`wait` without the wait: False if ``fd`` may be readable now; else
+        the current task is filed as its waiter (True), to be rescheduled when it
+        may be, and must then wait with ``trio.lowlevel.wait_task_rescheduled``
+        (its abort function calling :meth:`withdraw`).
+        """
+        ready = self._ready
+        if fd in ready or fd in self._ended:
+            ready.discard(fd)
+            return False
+        waiters = self._waiters
+        if fd in waiters:
+            raise trio.BusyResourceError("another task is already reading this socket")
+        waiters[fd] = trio.lowlevel.current_task()
+        return True
+
+    def withdraw(self, fd: int) -> None:
+        """The task :meth:`enlist` filed for ``fd`` stops waiting (it was cancelled)."""
+        self._waiters.pop(fd, None)
 
     async def _run(self) -> None:
         epoll = self._epoll
@@ -444,6 +467,7 @@ class WebSocket:
         self._holding = False
         #: The time of the machine's last tick.
         self._now = -math.inf
+        self._clock: Callable[[], float] | None = None
         # Output taken from the machine, not yet written.
         self._out: list[bytes] = []
         self._out_size = 0
@@ -506,6 +530,21 @@ class WebSocket:
         Raises:
             WebSocketClosed: the connection is over and nothing is left.
         """
+        return await self._receive(False)
+
+    def __aiter__(self) -> WebSocket:
+        return self
+
+    def __anext__(self) -> Coroutine[Any, Any, Message]:
+        """The next message; the iteration ends when the connection closes cleanly.
+
+        Raises:
+            WebSocketClosed: the connection ended with an error or an abnormal code.
+        """
+        # Not ``await self.receive()``: one coroutine level less per message.
+        return self._receive(True)
+
+    async def _receive(self, iterating: bool) -> Message:
         await trio.lowlevel.checkpoint_if_cancelled()
         queue = self._queue
         while not queue:
@@ -513,9 +552,36 @@ class WebSocket:
                 # We are closing: what the peer answers is the news.
                 await self._finished.wait()
             if self._closed_event is not None:
-                raise self._closed_error()
+                error = self._closed_error()
+                if iterating and error.clean:
+                    raise StopAsyncIteration
+                raise error
             if self._reader_parked and not self._io_busy:
-                await self._read_as_application()
+                readiness = self._readiness
+                if readiness is None:
+                    await self._read_as_application()
+                    continue
+                # _read_as_application() written out for the shared epoll set:
+                # the wait in this very coroutine, since every coroutine level
+                # costs on each suspend and resume, once per message of an echo.
+                self._io_busy = True
+                try:
+                    if self._input_drained and readiness.enlist(self._fd):
+                        await trio.lowlevel.wait_task_rescheduled(self._abort_input_wait)
+                    data = self._read_nowait()
+                except _BROKEN:
+                    data = b""
+                except BaseException:
+                    self._give_reading_back()
+                    raise
+                self._io_busy = False
+                if data is None:
+                    self._input_drained = True
+                    continue
+                self._took_input(data)
+                if not self._input_drained:
+                    # A flood must not starve the others (the input is in the machine).
+                    await trio.lowlevel.cancel_shielded_checkpoint()
                 continue
             self._app_receives = True
             if self._readable is None:
@@ -528,22 +594,6 @@ class WebSocket:
             self._room = None
             room.set()
         return message
-
-    def __aiter__(self) -> WebSocket:
-        return self
-
-    async def __anext__(self) -> Message:
-        """The next message; the iteration ends when the connection closes cleanly.
-
-        Raises:
-            WebSocketClosed: the connection ended with an error or an abnormal code.
-        """
-        try:
-            return await self.receive()
-        except WebSocketClosed as exc:
-            if exc.clean:
-                raise StopAsyncIteration from None
-            raise
 
     async def send(self, message: Message | bytearray | memoryview | ws.PreparedMessage) -> None:
         """Send one message: text for ``str``, binary for bytes-like.
@@ -643,14 +693,23 @@ class WebSocket:
     def _queue_message(
         self, message: Message | bytearray | memoryview | ws.PreparedMessage
     ) -> None:
-        if type(message) is str:
-            self._send_event(ws.TextMessage(message))
-        elif isinstance(message, bytes | bytearray | memoryview):
-            self._send_event(ws.BytesMessage(bytes(message)))
+        if type(message) is str or type(message) is bytes:
+            self._send_data(message)
+        elif isinstance(message, bytearray | memoryview):
+            self._send_data(bytes(message))
         elif type(message) is ws.PreparedMessage:
             self._send_event(message)
         else:
             raise TypeError(f"a message is str or bytes, not {type(message).__name__}")
+
+    def _send_data(self, data: str | bytes) -> None:
+        conn = self._conn
+        if conn.state is not _OPEN or self._write_closed or self._discard:
+            raise self._closed_error()
+        # Open: the machine refuses nothing but text without a UTF-8 form.
+        conn.send_message(data)
+        if not self._holding:
+            self._take_output()
 
     def _send_event(self, event: ws.Event | ws.PreparedMessage) -> None:
         conn = self._conn
@@ -890,7 +949,11 @@ class WebSocket:
                 return False
 
     def _tick(self) -> None:
-        self._now = now = trio.current_time()
+        clock = self._clock
+        if clock is None:
+            # The run's clock, once: trio.current_time() costs two calls more per message.
+            clock = self._clock = trio.lowlevel.current_clock().current_time
+        self._now = now = clock()
         self._conn.tick(now)
 
     async def _process(self) -> None:
@@ -943,21 +1006,30 @@ class WebSocket:
             if self._input_drained:
                 await wait(fd)
             while True:
-                if self._stream_closing:
-                    return b""
-                try:
-                    data = os.read(fd, self._read_size)
-                except BlockingIOError:
+                data = self._read_nowait()
+                if data is None:
                     await wait(fd)
                     continue
-                except OSError:
-                    return b""
-                self._input_drained = len(data) < self._read_size
                 if not self._input_drained:
-                    await trio.lowlevel.checkpoint()  # a flood must not starve the others
+                    # A flood must not starve the others; shielded, since a
+                    # Cancelled here would lose what was just read.
+                    await trio.lowlevel.cancel_shielded_checkpoint()
                 return data
         except _BROKEN:
             return b""
+
+    def _read_nowait(self) -> bytes | None:
+        """One non-blocking read of the socket: ``None`` when nothing waits, ``b""`` at the end."""
+        if self._stream_closing:
+            return b""
+        try:
+            data = os.read(self._fd, self._read_size)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+        self._input_drained = len(data) < self._read_size
+        return data
 
     async def _read_loop(self) -> None:
         conn = self._conn
@@ -974,8 +1046,9 @@ class WebSocket:
                 if self._full():
                     await self._wait_room()
                     continue
-                if self._can_hand_over() and self._app_receives:
-                    # The application receives: it reads itself while it does.
+                if (self._can_hand_over() and self._app_receives) or self._io_busy:
+                    # The application receives (or is reading right now): it
+                    # reads itself while it does; never two readers at once.
                     readable = self._readable
                     if readable is not None:
                         # It waits for us: wake it to read.
@@ -1039,20 +1112,36 @@ class WebSocket:
         scope = self._park_scope
         if scope is not None:
             scope.cancel()
+            # At once, not when the reader runs: a receive() before then must
+            # not take the reading (the reader is about to read).
+            self._reader_parked = False
 
     async def _read_as_application(self) -> None:
         """receive() with an empty queue while the reader is parked: read here."""
-        conn = self._conn
         self._io_busy = True
         try:
             data = await self._receive_some()
         except BaseException:
-            # Cancelled while waiting: the reader takes the reading back now.
-            self._io_busy = False
-            self._app_receives = False
-            self._wake_reader()
+            self._give_reading_back()
             raise
         self._io_busy = False
+        self._took_input(data)
+
+    def _give_reading_back(self) -> None:
+        """receive() was cancelled while it waited for input: the reader reads again now."""
+        self._io_busy = False
+        self._app_receives = False
+        self._wake_reader()
+
+    def _abort_input_wait(self, _: object) -> trio.lowlevel.Abort:
+        readiness = self._readiness
+        if readiness is not None:
+            readiness.withdraw(self._fd)
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    def _took_input(self, data: bytes | bytearray) -> None:
+        """What receive() read itself: into the machine, its events and output out."""
+        conn = self._conn
         if data:
             conn.receive_data(data)
         else:

@@ -244,6 +244,57 @@ async def test_many_plain_connections_wait_in_one_epoll_set(nursery: trio.Nurser
     assert ended == [ws.CloseCode.ABNORMAL_CLOSURE] * count
 
 
+async def test_receive_cancelled_anywhere_loses_nothing(nursery: trio.Nursery) -> None:
+    # Enough connections for the shared epoll set, where receive() reads the
+    # socket itself. The handler receives under a deadline that expires again
+    # and again (while it waits, and right after reads that filled the
+    # buffer): every message still arrives, once, in order, and the peer's
+    # Ping is answered although the application keeps giving up.
+    got: list[str] = []
+    done = trio.Event()
+    count = 3000
+
+    async def patient(websocket: WebSocket) -> None:
+        while len(got) < count:
+            with trio.move_on_after(0.0005):
+                got.append(await websocket.receive())  # type: ignore[arg-type]
+        done.set()
+        await websocket.close()
+
+    async def idle(websocket: WebSocket) -> None:
+        await websocket.wait_closed()
+
+    address: Address = await nursery.start(
+        serve_ws, "127.0.0.1", 0, {"/flood": patient, "/idle": idle}
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(READINESS_THRESHOLD):
+            await stack.enter_async_context(connect(_url(address, "/idle")))
+        await _flood_patiently(address, got, done, count)
+
+
+async def _flood_patiently(address: Address, got: list[str], done: trio.Event, count: int) -> None:
+    messages = [f"message {n:05d}" + "x" * 40 for n in range(count)]
+
+    def client() -> None:
+        sock = socket.create_connection(address, timeout=5)
+        sock.sendall(_upgrade("/flood"))
+        _read_until(sock, b"\r\n\r\n")
+        frames = [_masked(1, m.encode()) for m in messages]
+        for start in range(0, count, 1500):
+            # 1,500 frames of 58 octets: more than one 64 KiB read at a time.
+            sock.sendall(b"".join(frames[start : start + 1500]) + _masked(9, b"still there?"))
+            time.sleep(0.02)
+        answer = _read_until(sock, b"\x03\xe8")
+        assert answer.count(b"\x8a\x0cstill there?") == count // 1500
+        sock.close()
+
+    with trio.fail_after(10):
+        await trio.to_thread.run_sync(client)
+        await done.wait()
+    assert got == messages
+
+
 async def test_bad_peers_get_their_close_code(echo_server: Address) -> None:
     cases = [
         (bytes((0x81, 0x05)) + b"hello", 1002),  # unmasked

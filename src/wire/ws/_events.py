@@ -15,7 +15,7 @@ What flows, once the opening handshake is done::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 
 from wire.errors import LocalProtocolError, RemoteProtocolError
 
@@ -112,6 +112,28 @@ class BytesMessage:
     def __post_init__(self) -> None:
         if type(self.data) is not bytes:
             object.__setattr__(self, "data", _check_bytes("data", self.data))
+
+
+# The machine's fast path builds a received message from a payload it has
+# just checked itself (decoded from UTF-8, or bytes): the constructor's checks
+# again cost about 0.2 us, a tenth of the machine's time for a small echo.
+_new_event = object.__new__
+_set_text = cast(Any, TextMessage).data.__set__
+_set_bytes = cast(Any, BytesMessage).data.__set__
+
+
+def checked_text_message(data: str) -> TextMessage:
+    """``TextMessage(data)`` for a ``str`` known to have a UTF-8 form (it was decoded from it)."""
+    message = _new_event(TextMessage)
+    _set_text(message, data)
+    return message
+
+
+def checked_bytes_message(data: bytes) -> BytesMessage:
+    """``BytesMessage(data)`` for ``data`` known to be ``bytes``."""
+    message = _new_event(BytesMessage)
+    _set_bytes(message, data)
+    return message
 
 
 @dataclass(frozen=True, slots=True)

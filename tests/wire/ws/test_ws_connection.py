@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.wire.ws.peer import frame_bytes
 
 from wire import ws
@@ -535,3 +537,53 @@ def test_a_prepared_message_is_refused_when_send_would_be() -> None:
     with pytest.raises(LocalProtocolError, match="cannot be sent"):
         conn.send_prepared(prepared)
     assert conn.data_to_send() == [b"\x01\x04part", b"\x80\x00", b"\x88\x02\x03\xe8"]
+
+
+# ---------------------------------------------------------------------------
+# send_message: send(TextMessage | BytesMessage) without the event
+# ---------------------------------------------------------------------------
+
+
+@given(
+    data=st.one_of(st.text(max_size=300), st.binary(max_size=300)),
+    end=st.sampled_from(["server", "client", "deflate"]),
+)
+def test_send_message_queues_what_send_queues(data: str | bytes, end: str) -> None:
+    def make() -> ws.WSConnection:
+        if end == "deflate":
+            return ws.WSConnection(ws.Role.SERVER, deflate=ws.DeflateParams())
+        return server() if end == "server" else client()
+
+    event = ws.TextMessage(data) if isinstance(data, str) else ws.BytesMessage(data)
+    direct, twin = make(), make()
+    for _ in range(2):  # twice: with deflate, the second refers back to the first
+        direct.send(event)
+        twin.send_message(data)
+    assert twin.data_to_send() == direct.data_to_send()
+
+
+def test_send_message_refuses_what_send_refuses() -> None:
+    conn = server()
+    with pytest.raises(LocalProtocolError, match="UTF-8"):
+        conn.send_message("\ud800")
+    with pytest.raises(LocalProtocolError, match="str or bytes"):
+        conn.send_message(bytearray(b"x"))  # type: ignore[arg-type]
+    conn.send(ws.MessageFragment("part", False))
+    with pytest.raises(LocalProtocolError, match="fragmented"):
+        conn.send_message("x")
+    conn.send(ws.MessageFragment("", True))
+    conn.send(ws.Close())
+    with pytest.raises(LocalProtocolError, match="cannot be sent"):
+        conn.send_message(b"x")
+    assert conn.data_to_send() == [b"\x01\x04part", b"\x80\x00", b"\x88\x02\x03\xe8"]
+
+
+@given(st.one_of(st.text(max_size=50), st.binary(max_size=50)))
+def test_the_fast_path_reports_the_events_the_constructors_make(data: str | bytes) -> None:
+    conn = server()
+    opcode, payload = (1, data.encode()) if isinstance(data, str) else (2, data)
+    conn.receive_data(masked(opcode, payload))
+    expected = ws.TextMessage(data) if isinstance(data, str) else ws.BytesMessage(data)
+    (event,) = conn.events()
+    assert event == expected and type(event) is type(expected)
+    assert hash(event) == hash(expected)
