@@ -604,7 +604,10 @@ class WebSocket:
         Raises:
             WebSocketClosed: the connection is closing or closed.
         """
-        self._queue_message(message)
+        if type(message) is str or type(message) is bytes:
+            self._send_data(message)
+        else:
+            self._queue_message(message)
         # _flush(), inline: this is the hot path of every handler.
         self._kick_writer()
         if self._out_size > self._high_water:
@@ -942,10 +945,12 @@ class WebSocket:
         conn = self._conn
         while True:
             events = conn.events()
-            if events and self._dispatch(events) and conn.close_pending and not self._discard:
+            pending = conn.close_pending
+            if events and self._dispatch(events) and pending and not self._discard:
                 return True
             self._take_output()
-            if not events:
+            # Without a Close (or fault) pending, taking the output made no events.
+            if not events or not pending:
                 return False
 
     def _tick(self) -> None:
