@@ -1451,6 +1451,22 @@ def _deflate_cases(
     return cases
 
 
+def section10() -> list[Json]:
+    # Autobahn's one case of section 10 ("Misc"): the fuzzer fragments its
+    # message itself (autoFragmentSize), so the server reassembles 51 frames.
+    return [
+        case(
+            "10.1.1",
+            "Send text message with payload of length 65536 auto-fragmented with "
+            "autoFragmentSize = 1300.",
+            "Receive echo'ed text message (with payload as sent and transmitted frame counts "
+            "as expected). Clean close with normal code.",
+            [messages(1, 65536, binary=False, data=text("*"), fragment_size=1300)],
+            clean(),
+        )
+    ]
+
+
 def section12() -> list[Json]:
     cases = []
     for number, dataset_info in enumerate(_DATASETS, start=1):
@@ -1615,6 +1631,7 @@ SECTIONS = {
     "6-utf8": section6,
     "7-close": section7,
     "9-limits": section9,
+    "10-misc": section10,
     "12-deflate": section12,
     "13-deflate-parameters": section13,
 }

@@ -43,6 +43,7 @@ A server driver, HTTP/1.1 or HTTP/2 alike (``http`` is a
     # sleep until conn.next_deadline() (None: no timer) or more bytes
 
     conn.send(ws.TextMessage("hi"))               # LocalProtocolError if not allowed now
+    conn.send_message("hi")                       # the same bytes, no event built (hot paths)
     conn.send(ws.Close(1001, "going away"))       # start the closing handshake
 
     prepared = ws.PreparedMessage(ws.TextMessage("to all"))   # a broadcast: encoded once,

@@ -66,6 +66,7 @@ def test_corpus_identifiers_are_unique_and_sections_counted() -> None:
         "6-utf8": 145,
         "7-close": 37,
         "9-limits": 54 + 7,
+        "10-misc": 1,
         "12-deflate": 90 + 11,
         "13-deflate-parameters": 126,
     }
