@@ -629,7 +629,10 @@ class WebSocket:
             if self._conn.state is not _OPEN or self._write_closed or self._discard:
                 raise self._closed_error()
             return False
-        self._queue_message(message)
+        if type(message) is ws.PreparedMessage:
+            self._send_event(message)  # a hub's broadcast: the hot path here
+        else:
+            self._queue_message(message)
         self._kick_writer()
         return True
 
