@@ -31,21 +31,17 @@ requests per second and each ratio ours/this (ours = ``wire HTTPConnection``).
 from __future__ import annotations
 
 import argparse
-import cProfile
-import gc
-import io
 import os
-import pstats
-import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import h11
 
 from benchmarks import CLOCKS, add_arguments
+from benchmarks._interleaved import Case, Result, format_table, profile, ratios
+from benchmarks._interleaved import run as run_cases
 from wire.http import (
     Data,
     EndOfMessage,
@@ -183,18 +179,6 @@ def _httptools(work: Workload) -> Callable[[], list[bytes]]:
     return serve
 
 
-@dataclass
-class Case:
-    """One implementation serving one workload."""
-
-    workload: str
-    impl: str
-    fn: Callable[[], list[bytes]]
-    baseline: bool = False
-    rates: list[float] = field(default_factory=list)
-    loops: int = 0
-
-
 def build_cases(out: TextIO) -> list[Case]:
     """Every implementation for every workload; checks they all write the same bytes."""
     slow = H1Config(fast_path=False)
@@ -223,6 +207,8 @@ def build_cases(out: TextIO) -> list[Case]:
         for case in group[1:]:
             if b"".join(case.fn()) != expected:
                 raise AssertionError(f"{case.impl} writes other bytes for {name}")
+        for case in group:
+            case.units = REQUESTS
         cases += group
     if missing:
         out.write(
@@ -231,127 +217,21 @@ def build_cases(out: TextIO) -> list[Case]:
     return cases
 
 
-# ---------------------------------------------------------------------------
-# Timing
-# ---------------------------------------------------------------------------
-
-
-def _calibrate(case: Case, seconds: float) -> None:
-    fn = case.fn
-    for _ in range(3):
-        fn()
-    loops = 1
-    while True:
-        started = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        elapsed = time.perf_counter() - started
-        if elapsed >= 0.02:
-            break
-        loops *= 4
-    case.loops = max(1, round(loops * seconds / elapsed))
-
-
-def _measure(case: Case, clock: Callable[[], float]) -> float:
-    fn = case.fn
-    loops = range(case.loops)
-    gc.collect()
-    started = clock()
-    for _ in loops:
-        fn()
-    elapsed = clock() - started
-    return case.loops * REQUESTS / elapsed
-
-
-@dataclass(frozen=True)
-class Result:
-    """Median rate of one case, in requests per second."""
-
-    workload: str
-    impl: str
-    median: float
-    spread: float
-    ratio: float | None  # ours / this
+def summarize(results: Sequence[Result]) -> str:
+    """Speed-up of the fast path over h11 inside wire, and where wire stands to h11."""
+    return ratios(
+        results,
+        [
+            ("wire, fast_path=False", "fast path / h11 inside wire"),
+            ("h11 alone", "wire / h11 alone"),
+            ("httptools + join", "wire / httptools"),
+        ],
+    )
 
 
 def run(*, repeat: int, seconds: float, out: TextIO, clock: str = "perf_counter") -> list[Result]:
     """Measure every case ``repeat`` times, taking turns, and return the medians."""
-    timer = CLOCKS[clock]
-    cases = build_cases(out)
-    for case in cases:
-        _calibrate(case, seconds)
-    for _ in range(repeat):
-        for case in cases:
-            case.rates.append(_measure(case, timer))
-    medians = {id(case): statistics.median(case.rates) for case in cases}
-    base = {case.workload: medians[id(case)] for case in cases if case.baseline}
-    return [
-        Result(
-            case.workload,
-            case.impl,
-            medians[id(case)],
-            (max(case.rates) - min(case.rates)) / medians[id(case)],
-            None if case.baseline else base[case.workload] / medians[id(case)],
-        )
-        for case in cases
-    ]
-
-
-def format_table(results: Sequence[Result]) -> str:
-    """The results as an aligned text table."""
-    header = ("workload", "implementation", "requests/s", "us/request", "spread", "ours/this")
-    rows: list[tuple[str, ...]] = []
-    previous = ""
-    for r in results:
-        rows.append(
-            (
-                r.workload if r.workload != previous else "",
-                r.impl,
-                f"{r.median / 1e3:.1f}k",
-                f"{1e6 / r.median:.1f}",
-                f"{100 * r.spread:.0f}%",
-                "1 (ours)" if r.ratio is None else f"{r.ratio:.2f}x",
-            )
-        )
-        previous = r.workload
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = (
-            c.rjust(w) if i >= 2 else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(row) for row in rows)])
-
-
-def summarize(results: Sequence[Result]) -> str:
-    """Speed-up of the fast path over h11 inside wire, and where wire stands to h11."""
-    lines = []
-    for impl, what in (
-        ("wire, fast_path=False", "fast path / h11 inside wire"),
-        ("h11 alone", "wire / h11 alone"),
-        ("httptools + join", "wire / httptools"),
-    ):
-        parts = [f"{r.workload} {r.ratio:.2f}x" for r in results if r.impl == impl and r.ratio]
-        if parts:
-            lines.append(f"{what}: {', '.join(parts)}")
-    return "\n".join(lines)
-
-
-def profile(out: TextIO, *, top: int = 15) -> None:
-    """cProfile ``wire HTTPConnection`` on the GET workload; print the hot spots."""
-    serve = _wire(lambda: HTTPConnection(Role.SERVER), WORKLOADS["GET /hello"])
-    profiler = cProfile.Profile()
-    profiler.runcall(lambda: [serve() for _ in range(200)])
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("tottime").print_stats(top)
-    body = text.getvalue()
-    start = body.find("   ncalls")
-    out.write("\n== profile: wire HTTPConnection, GET /hello ==\n")
-    out.write(body[start:] if start >= 0 else body)
+    return run_cases(build_cases(out), repeat=repeat, seconds=seconds, clock=CLOCKS[clock])
 
 
 def run_from_args(args: argparse.Namespace, out: TextIO) -> None:
@@ -366,9 +246,11 @@ def run_from_args(args: argparse.Namespace, out: TextIO) -> None:
         "Response + Data + EndOfMessage, data_to_send\n\n"
     )
     results = run(repeat=repeat, seconds=seconds, out=out, clock=args.clock)
-    out.write(format_table(results) + "\n\n" + summarize(results) + "\n")
+    table = format_table(results, unit="request", plural="requests")
+    out.write(table + "\n\n" + summarize(results) + "\n")
     if args.profile:
-        profile(out)
+        serve = _wire(lambda: HTTPConnection(Role.SERVER), WORKLOADS["GET /hello"])
+        profile(out, "wire HTTPConnection, GET /hello", lambda: [serve() for _ in range(200)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,19 +35,14 @@ CPU together) and ours/this.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import gc
-import io
 import os
-import pstats
-import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from benchmarks import CLOCKS, add_arguments
+from benchmarks._interleaved import Case, Result, format_table, profile, ratios
+from benchmarks._interleaved import run as run_cases
 from wire import ws
 
 __all__ = ["Case", "Result", "WORKLOADS", "build_cases", "format_table", "main", "run"]
@@ -138,18 +133,6 @@ def _websockets(batch: int) -> Callable[[], list[bytes]]:
     return echo
 
 
-@dataclass
-class Case:
-    """One implementation running one workload."""
-
-    workload: str
-    impl: str
-    fn: Callable[[], list[bytes]]
-    baseline: bool = False
-    rates: list[float] = field(default_factory=list)
-    loops: int = 0
-
-
 def build_cases(out: TextIO) -> list[Case]:
     """Every implementation for every workload; checks their servers write the same bytes."""
     cases: list[Case] = []
@@ -172,6 +155,8 @@ def build_cases(out: TextIO) -> list[Case]:
         for case in group[1:]:
             if b"".join(case.fn()) != expected:
                 raise AssertionError(f"{case.impl} writes other bytes for {name}")
+        for case in group:
+            case.units = MESSAGES
         cases += group
     for impl in sorted(set(missing)):
         out.write(
@@ -180,127 +165,26 @@ def build_cases(out: TextIO) -> list[Case]:
     return cases
 
 
-# ---------------------------------------------------------------------------
-# Timing
-# ---------------------------------------------------------------------------
-
-
-def _calibrate(case: Case, seconds: float) -> None:
-    fn = case.fn
-    for _ in range(3):
-        fn()
-    loops = 1
-    while True:
-        started = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        elapsed = time.perf_counter() - started
-        if elapsed >= 0.02:
-            break
-        loops *= 4
-    case.loops = max(1, round(loops * seconds / elapsed))
-
-
-def _measure(case: Case, clock: Callable[[], float]) -> float:
-    fn = case.fn
-    loops = range(case.loops)
-    gc.collect()
-    started = clock()
-    for _ in loops:
-        fn()
-    elapsed = clock() - started
-    return case.loops * MESSAGES / elapsed
-
-
-@dataclass(frozen=True)
-class Result:
-    """Median rate of one case, in echoes per second."""
-
-    workload: str
-    impl: str
-    median: float
-    spread: float
-    ratio: float | None  # ours / this
+def summarize(results: Sequence[Result]) -> str:
+    """What the fast path buys, and where wire stands to each peer."""
+    return ratios(
+        results,
+        [
+            ("wire, fast_path=False", "fast path / wsproto's decoder inside wire"),
+            ("wsproto alone", "wire / wsproto alone"),
+            ("websockets (Sans-IO)", "wire / websockets Sans-IO"),
+        ],
+    )
 
 
 def run(*, repeat: int, seconds: float, out: TextIO, clock: str = "perf_counter") -> list[Result]:
     """Measure every case ``repeat`` times, taking turns, and return the medians."""
-    timer = CLOCKS[clock]
-    cases = build_cases(out)
-    for case in cases:
-        _calibrate(case, seconds)
-    for _ in range(repeat):
-        for case in cases:
-            case.rates.append(_measure(case, timer))
-    medians = {id(case): statistics.median(case.rates) for case in cases}
-    base = {case.workload: medians[id(case)] for case in cases if case.baseline}
-    return [
-        Result(
-            case.workload,
-            case.impl,
-            medians[id(case)],
-            (max(case.rates) - min(case.rates)) / medians[id(case)],
-            None if case.baseline else base[case.workload] / medians[id(case)],
-        )
-        for case in cases
-    ]
+    return run_cases(build_cases(out), repeat=repeat, seconds=seconds, clock=CLOCKS[clock])
 
 
-def format_table(results: Sequence[Result]) -> str:
-    """The results as an aligned text table."""
-    header = ("workload", "implementation", "echoes/s", "us/echo", "spread", "ours/this")
-    rows: list[tuple[str, ...]] = []
-    previous = ""
-    for r in results:
-        rows.append(
-            (
-                r.workload if r.workload != previous else "",
-                r.impl,
-                f"{r.median / 1e3:.1f}k",
-                f"{1e6 / r.median:.1f}",
-                f"{100 * r.spread:.0f}%",
-                "1 (ours)" if r.ratio is None else f"{r.ratio:.2f}x",
-            )
-        )
-        previous = r.workload
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = (
-            c.rjust(w) if i >= 2 else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(row) for row in rows)])
-
-
-def summarize(results: Sequence[Result]) -> str:
-    """What the fast path buys, and where wire stands to each peer."""
-    lines = []
-    for impl, what in (
-        ("wire, fast_path=False", "fast path / wsproto's decoder inside wire"),
-        ("wsproto alone", "wire / wsproto alone"),
-        ("websockets (Sans-IO)", "wire / websockets Sans-IO"),
-    ):
-        parts = [f"{r.workload} {r.ratio:.2f}x" for r in results if r.impl == impl and r.ratio]
-        if parts:
-            lines.append(f"{what}: {', '.join(parts)}")
-    return "\n".join(lines)
-
-
-def profile(out: TextIO, *, top: int = 15, fast_path: bool = True) -> None:
-    """cProfile ``wire`` on the one-message echo; print the hot spots."""
+def _profile(out: TextIO, *, fast_path: bool) -> None:
     echo = _wire(1, ws.WSConfig(ping_interval=None, fast_path=fast_path))
-    profiler = cProfile.Profile()
-    profiler.runcall(lambda: [echo() for _ in range(300)])
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("tottime").print_stats(top)
-    body = text.getvalue()
-    start = body.find("   ncalls")
-    out.write(f"\n== profile: wire, fast_path={fast_path}, echo 32 B ==\n")
-    out.write(body[start:] if start >= 0 else body)
+    profile(out, f"wire, fast_path={fast_path}, echo 32 B", lambda: [echo() for _ in range(300)])
 
 
 def run_from_args(args: argparse.Namespace, out: TextIO) -> None:
@@ -315,10 +199,11 @@ def run_from_args(args: argparse.Namespace, out: TextIO) -> None:
         f"{MESSAGES} per round\n\n"
     )
     results = run(repeat=repeat, seconds=seconds, out=out, clock=args.clock)
-    out.write(format_table(results) + "\n\n" + summarize(results) + "\n")
+    table = format_table(results, unit="echo", plural="echoes")
+    out.write(table + "\n\n" + summarize(results) + "\n")
     if args.profile:
-        profile(out)
-        profile(out, fast_path=False)
+        _profile(out, fast_path=True)
+        _profile(out, fast_path=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
