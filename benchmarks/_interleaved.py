@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-__all__ = ["Case", "Result", "format_table", "profile", "run"]
+__all__ = ["Case", "Result", "calibrate", "format_table", "profile", "ratios", "run", "timed"]
 
 #: Calibration doubles (x4) the loop count until one timing takes this long.
 _CALIBRATION_SECONDS = 0.02
@@ -51,8 +51,8 @@ class Result:
     ratio: float | None  # baseline / this; None for the baseline itself
 
 
-def _calibrate(case: Case, seconds: float) -> None:
-    fn = case.fn
+def calibrate(fn: Callable[[], Any], seconds: float) -> int:
+    """Warm ``fn`` up, then the number of calls that takes about ``seconds``."""
     for _ in range(3):
         fn()
     loops = 1
@@ -64,18 +64,17 @@ def _calibrate(case: Case, seconds: float) -> None:
         if elapsed >= _CALIBRATION_SECONDS:
             break
         loops *= 4
-    case.loops = max(1, round(loops * seconds / elapsed))
+    return max(1, round(loops * seconds / elapsed))
 
 
-def _measure(case: Case, clock: Callable[[], float]) -> float:
-    fn = case.fn
-    loops = range(case.loops)
+def timed(fn: Callable[[], Any], loops: int, clock: Callable[[], float]) -> float:
+    """Seconds (by ``clock``) that ``loops`` calls of ``fn`` take, after a collection."""
+    calls = range(loops)
     gc.collect()
     started = clock()
-    for _ in loops:
+    for _ in calls:
         fn()
-    elapsed = clock() - started
-    return case.loops * case.units / elapsed
+    return clock() - started
 
 
 def run(
@@ -83,10 +82,10 @@ def run(
 ) -> list[Result]:
     """Measure every case ``repeat`` times, taking turns, and return the medians."""
     for case in cases:
-        _calibrate(case, seconds)
+        case.loops = calibrate(case.fn, seconds)
     for _ in range(repeat):
         for case in cases:
-            case.rates.append(_measure(case, clock))
+            case.rates.append(case.loops * case.units / timed(case.fn, case.loops, clock))
     medians = {id(case): statistics.median(case.rates) for case in cases}
     base = {case.workload: medians[id(case)] for case in cases if case.baseline}
     return [

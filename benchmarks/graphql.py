@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import importlib
 import io
 import json
@@ -37,13 +36,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from benchmarks import CLOCKS, add_arguments
+from benchmarks._interleaved import calibrate, timed
 from wire.graphql import parse
 from wire.graphql._build import build_schema
 from wire.graphql._execution import execute_sync
@@ -284,33 +283,6 @@ def _graphql_core_cases(query: str, introspection: str, items: list[dict[str, An
 # ---------------------------------------------------------------------------
 
 
-def _calibrate(case: Case, seconds: float) -> None:
-    """Warm up, then pick a loop count that takes about ``seconds``."""
-    fn = case.fn
-    for _ in range(3):
-        fn()
-    loops = 1
-    while True:
-        started = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        elapsed = time.perf_counter() - started
-        if elapsed >= 0.02:
-            break
-        loops *= 4
-    case.loops = max(1, round(loops * seconds / elapsed))
-
-
-def _measure(case: Case, clock: Callable[[], float]) -> float:
-    fn = case.fn
-    loops = range(case.loops)
-    gc.collect()
-    started = clock()
-    for _ in loops:
-        fn()
-    return (clock() - started) / case.loops
-
-
 @dataclass(frozen=True)
 class Row:
     """Median milliseconds per call of one implementation of one workload."""
@@ -326,10 +298,10 @@ def run_python(cases: list[Case], *, repeat: int, seconds: float, clock: str) ->
     """Measure the cases ``repeat`` times, taking turns; return ours per workload."""
     timer = CLOCKS[clock]
     for case in cases:
-        _calibrate(case, seconds)
+        case.loops = calibrate(case.fn, seconds)
     for _ in range(repeat):
         for case in cases:
-            case.seconds.append(_measure(case, timer))
+            case.seconds.append(timed(case.fn, case.loops, timer) / case.loops)
     return {case.workload: statistics.median(case.seconds) for case in cases if case.baseline}
 
 

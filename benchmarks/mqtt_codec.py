@@ -31,18 +31,17 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import io
 import os
 import pstats
 import statistics
 import sys
-import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from benchmarks import CLOCKS, add_arguments
+from benchmarks._interleaved import calibrate, timed
 from wire import mqtt
 
 __all__ = [
@@ -318,34 +317,6 @@ def build_cases(out: TextIO) -> list[Case]:
 # ---------------------------------------------------------------------------
 
 
-def _calibrate(case: Case, seconds: float) -> None:
-    """Warm up, then pick a loop count that takes about ``seconds``."""
-    fn = case.fn
-    for _ in range(3):
-        fn()
-    loops = 1
-    while True:
-        started = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        elapsed = time.perf_counter() - started
-        if elapsed >= 0.02:
-            break
-        loops *= 4
-    case.loops = max(1, round(loops * seconds / elapsed))
-
-
-def _measure(case: Case, clock: Callable[[], float]) -> float:
-    fn = case.fn
-    loops = range(case.loops)
-    gc.collect()
-    started = clock()
-    for _ in loops:
-        fn()
-    elapsed = clock() - started
-    return case.loops * case.packets / elapsed
-
-
 @dataclass(frozen=True)
 class Result:
     """Median rate of one case."""
@@ -364,10 +335,10 @@ def run(*, repeat: int, seconds: float, out: TextIO, clock: str = "perf_counter"
     timer = CLOCKS[clock]
     cases = build_cases(out)
     for case in cases:
-        _calibrate(case, seconds)
+        case.loops = calibrate(case.fn, seconds)
     for _ in range(repeat):
         for case in cases:
-            case.rates.append(_measure(case, timer))
+            case.rates.append(case.loops * case.packets / timed(case.fn, case.loops, timer))
     medians = {id(case): statistics.median(case.rates) for case in cases}
     baselines = {
         (case.workload, case.version, case.op): medians[id(case)] for case in cases if case.baseline
