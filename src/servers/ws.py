@@ -12,6 +12,10 @@ A thin driver around :class:`wire.ws.WSConnection`::
         await ws.send("hello")
         assert await ws.receive() == "hello"
 
+    # Over HTTP/2 (RFC 8441 extended CONNECT), e.g. to servers.http.serve_http:
+    async with connect("wss://example.test/chat", http2=True) as ws:
+        ...
+
 Every connection has a reader task, a writer task and a timer task
 (keep-alive pings, the closing handshake's timeout), plus the handler on a
 server. What the driver promises:
@@ -92,8 +96,10 @@ from wire.http import (
     ConnectionClosed as HTTPConnectionClosed,
 )
 from wire.http import (
+    ConnectionState,
     Data,
     EndOfMessage,
+    Event,
     GoAway,
     H1Config,
     HTTPConnection,
@@ -101,6 +107,7 @@ from wire.http import (
     Request,
     Response,
     Role,
+    StreamReset,
     rest,
 )
 from wire.http._rest_routing import MethodNotAllowed, PathPattern, Router
@@ -1815,6 +1822,353 @@ async def _client_handshake(
         await _write_http(stream, http)
 
 
+#: Seconds the goodbye of a tunnel's HTTP/2 connection (RST_STREAM, GOAWAY)
+#: may take to leave when the tunnel closes, before the socket is cut.
+_H2_GOODBYE: Final = 1.0
+_OFFERS_NO_H2_WEBSOCKET = (
+    "the server does not offer WebSocket over HTTP/2 "
+    "(no SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441 section 3)"
+)
+
+
+class _H2ClientTunnel(trio.abc.HalfCloseableStream):
+    """A client's RFC 8441 tunnel: one HTTP/2 stream, on a connection of its own.
+
+    The mirror image of the server's tunnel (``servers.http._H2Tunnel``).
+    :meth:`run` drives the connection: a reader feeds the machine, a writer
+    writes what it says (our DATA, and its own answers: SETTINGS and PING
+    acknowledgements, WINDOW_UPDATE), a timer ticks it. Received DATA is
+    acknowledged only as it is read, so a WebSocket that stops reading closes
+    the stream's window (RFC 9113 section 5.2) and the server's sends wait.
+    Our sends go out as the server's window allows; :meth:`send_all` waits
+    while more than :data:`SEND_HIGH_WATER` octets wait for it. The
+    server's END_STREAM is the end of the stream; a reset stream or a lost
+    connection breaks it.
+    """
+
+    def __init__(
+        self,
+        transport: trio.abc.Stream,
+        http: HTTPConnection,
+        stream_id: int,
+        events: Iterable[Event] = (),
+    ) -> None:
+        self._transport = transport
+        self._http = http
+        self.stream_id = stream_id
+        #: Received octets not read yet, each with the flow-control credit it gives back.
+        self._pending: deque[tuple[bytes, int]] = deque()
+        self._readable: trio.Event | None = None
+        self._progress: trio.Event | None = None
+        self._wakeup = trio.Event()
+        self._timer = trio.CancelScope()
+        self._scope = trio.CancelScope()
+        #: The server ended its side (END_STREAM).
+        self._ended = False
+        #: Why the stream broke (reset, connection lost), or ``None``.
+        self._broken: str | None = None
+        self._eof_sent = False
+        self._closed = False
+        self._running = False
+        #: The transport is closed.
+        self._gone = trio.Event()
+        self._dispatch(events)
+
+    # -- the connection's tasks ------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Drive the HTTP/2 connection until it is closed (or cancelled)."""
+        try:
+            with self._scope:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._read_loop)
+                    nursery.start_soon(self._write_loop)
+                    nursery.start_soon(self._timer_loop)
+                    self._running = True
+                    self._kick()
+                    task_status.started()
+        finally:
+            self._running = False
+
+    async def _read_loop(self) -> None:
+        http = self._http
+        try:
+            while True:
+                try:
+                    data = await self._transport.receive_some(READ_SIZE)
+                except _BROKEN:
+                    data = b""
+                http.tick(trio.current_time())
+                if data:
+                    http.receive_data(data)
+                else:
+                    http.receive_eof()
+                self._dispatch(http.events())
+                self._kick()
+                if not data:
+                    return
+        finally:
+            self._lost("the HTTP/2 connection was closed")
+
+    async def _write_loop(self) -> None:
+        http = self._http
+        while True:
+            await self._wakeup.wait()
+            self._wakeup = trio.Event()
+            chunks = http.data_to_send()
+            data = b"".join(chunks)
+            try:
+                if data:
+                    await self._transport.send_all(data)
+            except _BROKEN:
+                self._lost("the HTTP/2 connection broke")
+                await self._close_transport()
+                return
+            self._progressed()
+            if b"" in chunks:
+                await self._close_transport()
+                return
+
+    async def _timer_loop(self) -> None:
+        http = self._http
+        while True:
+            deadline = http.next_deadline()
+            with trio.CancelScope(deadline=math.inf if deadline is None else deadline) as timer:
+                self._timer = timer
+                await trio.sleep_forever()
+            http.tick(trio.current_time())
+            self._dispatch(http.events())
+            self._kick()
+
+    async def _close_transport(self) -> None:
+        if not self._gone.is_set():
+            # TLS says close_notify if it can in time (RFC 8446 section 6.1).
+            with trio.move_on_after(_H2_GOODBYE):
+                with contextlib.suppress(*_BROKEN, trio.BusyResourceError):
+                    await self._transport.aclose()
+            await trio.aclose_forcefully(self._transport)
+            self._gone.set()
+        self._lost("the HTTP/2 connection was closed")
+        self._scope.cancel()
+
+    # -- events and wake-ups ---------------------------------------------------
+
+    def _dispatch(self, events: Iterable[Event]) -> None:
+        stream_id = self.stream_id
+        for event in events:
+            if isinstance(event, Data):
+                if event.stream_id == stream_id:
+                    self._pending.append((event.data, event.flow_controlled_length or 0))
+            elif isinstance(event, EndOfMessage):
+                if event.stream_id == stream_id:
+                    self._ended = True
+            elif isinstance(event, StreamReset):
+                if event.stream_id == stream_id:
+                    self._lost(f"the HTTP/2 stream was reset (error code {event.error_code})")
+            elif isinstance(event, HTTPConnectionClosed):
+                self._lost(f"the HTTP/2 connection closed: {event.message or 'GOAWAY'}")
+            # A graceful GOAWAY lets the streams it covers go on (RFC 9113
+            # section 6.8); the machine resets the others (StreamReset).
+        self._wake_reader()
+
+    def _lost(self, reason: str) -> None:
+        if self._broken is None:
+            self._broken = reason
+        self._wake_reader()
+        self._progressed()
+
+    def _wake_reader(self) -> None:
+        readable = self._readable
+        if readable is not None:
+            self._readable = None
+            readable.set()
+
+    def _progressed(self) -> None:
+        progress = self._progress
+        if progress is not None:
+            self._progress = None
+            progress.set()
+
+    def _kick(self) -> None:
+        """The machine may have output, or a new deadline."""
+        self._wakeup.set()
+        deadline = self._http.next_deadline()
+        self._timer.deadline = math.inf if deadline is None else deadline
+
+    # -- the stream ------------------------------------------------------------
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        await trio.lowlevel.checkpoint()
+        while not self._pending:
+            if self._closed:
+                raise trio.ClosedResourceError("the tunnel was closed")
+            if self._ended:
+                return b""
+            if self._broken is not None:
+                raise trio.BrokenResourceError(self._broken)
+            if self._readable is None:
+                self._readable = trio.Event()
+            await self._readable.wait()
+        if self._closed:
+            raise trio.ClosedResourceError("the tunnel was closed")
+        data, length = self._pending.popleft()
+        if max_bytes is not None and len(data) > max_bytes:
+            # The rest waits; its credit goes back with the first part.
+            self._pending.appendleft((data[max_bytes:], 0))
+            data = data[:max_bytes]
+        if length:
+            with contextlib.suppress(LocalProtocolError):
+                self._http.acknowledge_data(self.stream_id, length)
+            self._kick()
+        return data
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        if self._closed or self._eof_sent:
+            raise trio.ClosedResourceError("the tunnel is closed for sending")
+        if self._broken is not None:
+            raise trio.BrokenResourceError(self._broken)
+        if data:
+            try:
+                self._http.send(Data(self.stream_id, bytes(data)))
+            except LocalProtocolError as exc:
+                raise trio.BrokenResourceError(str(exc)) from None
+            self._kick()
+        await self.wait_send_all_might_not_block()
+
+    async def wait_send_all_might_not_block(self) -> None:
+        http = self._http
+        while (
+            http.pending_send(self.stream_id) > SEND_HIGH_WATER
+            and self._broken is None
+            and not self._closed
+        ):
+            if self._progress is None:
+                self._progress = trio.Event()
+            await self._progress.wait()
+        await trio.lowlevel.checkpoint()
+
+    async def send_eof(self) -> None:
+        if self._closed:
+            raise trio.ClosedResourceError("the tunnel was closed")
+        if not (self._eof_sent or self._broken is not None):
+            self._eof_sent = True
+            with contextlib.suppress(LocalProtocolError):
+                self._http.send(EndOfMessage(self.stream_id))
+            self._kick()
+        await trio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            await trio.lowlevel.checkpoint()
+            return
+        self._closed = True
+        http = self._http
+        if self._broken is None and not (self._ended and self._eof_sent):
+            # RFC 8441 section 6: an abrupt end of the tunnel is RST_STREAM
+            # (CANCEL), as a TCP reset would be.
+            with contextlib.suppress(LocalProtocolError):
+                http.send(StreamReset(self.stream_id))
+        # The connection was this tunnel's alone: GOAWAY, then close.
+        with contextlib.suppress(LocalProtocolError):
+            http.send(HTTPConnectionClosed(error_code=0))
+        self._wake_reader()
+        self._progressed()
+        try:
+            if self._running and not self._gone.is_set():
+                self._kick()
+                with trio.move_on_after(_H2_GOODBYE):
+                    await self._gone.wait()
+        finally:
+            self._scope.cancel()
+            if not self._gone.is_set():
+                await trio.aclose_forcefully(self._transport)
+                self._gone.set()
+
+
+async def _h2_handshake(
+    transport: trio.abc.Stream,
+    handshake: ws.ClientHandshake,
+    authority: bytes,
+    target: bytes,
+    tls: bool,
+) -> tuple[_H2ClientTunnel, ws.Negotiated]:
+    """The RFC 8441 opening handshake on a new HTTP/2 connection; the tunnel it opens."""
+    scheme = b"https" if tls else b"http"
+    # Cleartext: prior knowledge (RFC 9113 section 3.3); TLS: ALPN chose h2.
+    http = HTTPConnection(
+        Role.CLIENT,
+        alpn="h2" if tls else None,
+        prior_knowledge=True,
+        scheme=scheme,
+        now=trio.current_time(),
+    )
+    stream_id = http.next_stream_id
+    assert stream_id is not None
+    # RFC 8441 section 4: :scheme is that of the WebSocket URL (ws -> http).
+    request = handshake.request(target, authority, scheme=scheme, stream_id=stream_id)
+    sent = False
+    refusal: Response | None = None
+    body = b""
+    await _write_http(transport, http)
+    while True:
+        try:
+            data = await transport.receive_some(READ_SIZE)
+        except _BROKEN as exc:
+            raise HandshakeFailed(f"the connection broke during the handshake: {exc}") from exc
+        http.tick(trio.current_time())
+        if data:
+            http.receive_data(data)
+        else:
+            http.receive_eof()
+        if not sent and http.state is ConnectionState.OPEN:
+            try:
+                http.send(request)
+                sent = True
+            except LocalProtocolError:
+                # Refused until the server's SETTINGS enabled extended CONNECT
+                # (RFC 8441 section 3). Its SETTINGS is the first frame it
+                # sends (RFC 9113 section 3.4), so once it acknowledged ours
+                # (no SETTINGS deadline left) it has said all it will.
+                if http.next_deadline() is None:
+                    raise HandshakeFailed(_OFFERS_NO_H2_WEBSOCKET) from None
+        events = http.events()
+        for index, event in enumerate(events):
+            if isinstance(event, HTTPConnectionClosed):
+                raise HandshakeFailed(
+                    f"the handshake failed: {event.message or 'the server closed the connection'}",
+                    status=refusal.status if refusal is not None else None,
+                    headers=refusal.headers if refusal is not None else (),
+                    body=body,
+                )
+            if getattr(event, "stream_id", None) != stream_id:
+                continue
+            if isinstance(event, ProtocolSwitch):
+                try:
+                    negotiated = handshake.accept(event)
+                except ws.HandshakeError as exc:
+                    raise HandshakeFailed(str(exc)) from None
+                return _H2ClientTunnel(transport, http, stream_id, events[index + 1 :]), negotiated
+            if isinstance(event, Response):
+                refusal = event
+            elif isinstance(event, Data):
+                if len(body) < _MAX_REFUSAL_BODY:
+                    body += event.data[: _MAX_REFUSAL_BODY - len(body)]
+                with contextlib.suppress(LocalProtocolError):
+                    http.acknowledge_data(stream_id, event.flow_controlled_length or 0)
+            elif isinstance(event, EndOfMessage | StreamReset):
+                if refusal is None:
+                    raise HandshakeFailed("the server reset the stream of the handshake")
+                raise HandshakeFailed(
+                    f"the server refused the WebSocket handshake with {refusal.status}",
+                    status=refusal.status,
+                    headers=refusal.headers,
+                    body=body,
+                )
+        if not data:
+            raise HandshakeFailed("the server closed the connection during the handshake")
+        await _write_http(transport, http)
+
+
 @asynccontextmanager
 async def connect(
     url: str,
@@ -1832,11 +2186,19 @@ async def connect(
     max_queue_bytes: int = MAX_QUEUE_BYTES,
     send_high_water: int = SEND_HIGH_WATER,
     send_timeout: float = SEND_TIMEOUT,
+    http2: bool = False,
 ) -> AsyncIterator[WebSocket]:
     """Open a WebSocket connection to ``url`` (``ws://`` or ``wss://``).
 
     The block's end closes the connection (1000) and waits, at most
     ``close_timeout``, for the closing handshake.
+
+    With ``http2`` the WebSocket runs over an HTTP/2 stream (RFC 8441
+    extended CONNECT) on an HTTP/2 connection of its own: prior knowledge on
+    ``ws://``, ALPN ``h2`` on ``wss://`` (set on ``ssl_context``). The server
+    must announce SETTINGS_ENABLE_CONNECT_PROTOCOL. HTTP/2 flow control then
+    carries the backpressure both ways; the block's end closes the
+    connection too.
 
     Args:
         url: Where to connect; the path and query are the request target.
@@ -1855,9 +2217,12 @@ async def connect(
         max_queue_bytes: Octets waiting for the application before reading pauses.
         send_high_water: Output octets after which senders wait.
         send_timeout: Seconds the server may leave a write unaccepted.
+        http2: Use HTTP/2 (RFC 8441) instead of an HTTP/1.1 Upgrade.
 
     Raises:
-        HandshakeFailed: the server refused, or answered wrongly.
+        HandshakeFailed: the server refused, or answered wrongly; with
+            ``http2``, also when it does not speak HTTP/2 or does not offer
+            WebSocket over it.
         OSError: the connection could not be made.
         trio.TooSlowError: ``open_timeout`` passed.
     """
@@ -1870,10 +2235,11 @@ async def connect(
     else:
         deflate = compression
     handshake = ws.ClientHandshake(
-        nonce=os.urandom(16),
+        nonce=None if http2 else os.urandom(16),
         subprotocols=subprotocols,
         deflate=deflate,
         headers=_header_fields(headers),
+        http2=http2,
     )
     config = limits_config(
         max_message_size,
@@ -1881,22 +2247,31 @@ async def connect(
         ping_timeout=ping_timeout,
         close_timeout=close_timeout,
     )
+    tunnel: _H2ClientTunnel | None = None
     with trio.fail_after(open_timeout):
         stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
         try:
             if tls:
                 context = ssl_context or ssl.create_default_context()
+                if http2:
+                    context.set_alpn_protocols(["h2"])
                 stream = trio.SSLStream(stream, context, server_hostname=host)
                 await stream.do_handshake()
-            negotiated, leftover = await _client_handshake(
-                stream, handshake, authority, target, tls
-            )
+                if http2 and stream.selected_alpn_protocol() != "h2":
+                    raise HandshakeFailed("the server did not select HTTP/2 (ALPN h2)")
+            if http2:
+                tunnel, negotiated = await _h2_handshake(stream, handshake, authority, target, tls)
+                leftover = b""
+            else:
+                negotiated, leftover = await _client_handshake(
+                    stream, handshake, authority, target, tls
+                )
         except BaseException:
             await trio.aclose_forcefully(stream)
             raise
     conn = ws.WSConnection.from_handshake(negotiated, config=config, mask_source=os.urandom)
     websocket = WebSocket(
-        stream,
+        stream if tunnel is None else tunnel,
         conn,
         initial=leftover,
         max_queue=max_queue,
@@ -1904,19 +2279,43 @@ async def connect(
         send_high_water=send_high_water,
         send_timeout=send_timeout,
     )
+    # The connection's tasks are shielded from a cancellation of the block:
+    # they carry the closing handshake, and are cancelled once it is over.
+    guards: list[trio.CancelScope] = []
+
+    async def guarded(
+        run: Callable[..., Awaitable[None]],
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        with trio.CancelScope(shield=True) as guard:
+            guards.append(guard)
+            await run(task_status=task_status)
+
     try:
         async with trio.open_nursery() as nursery:
-            await nursery.start(websocket.run)
+            running = False
             try:
+                if tunnel is not None:
+                    await nursery.start(guarded, tunnel.run)
+                await nursery.start(guarded, websocket.run)
+                running = True
                 yield websocket
             finally:
                 with trio.CancelScope(shield=True):
-                    with trio.move_on_after(close_timeout + LINGER):
-                        await websocket.close()
-                        await websocket.wait_stream_closed()
+                    if running:
+                        with trio.move_on_after(close_timeout + LINGER):
+                            await websocket.close()
+                            await websocket.wait_stream_closed()
+                    for guard in guards:
+                        guard.cancel()
                     nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
         # The caller's own exception is raised as itself, not wrapped by our nursery.
         if len(group.exceptions) == 1:
             raise group.exceptions[0] from None
         raise
+    finally:
+        if tunnel is not None:
+            # Its connection ends with it, whatever ended the block.
+            await trio.aclose_forcefully(tunnel)
