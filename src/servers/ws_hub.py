@@ -49,6 +49,7 @@ reach browsers in a room and the other way round.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -61,7 +62,7 @@ from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import trio
 
-from servers.ws import Handler, WebSocket, WebSocketClosed, WSRoute, echo
+from servers.ws import Handler, WebSocket, WebSocketClosed, WSRoute, echo, limits_config
 from wire import ws
 
 __all__ = [
@@ -674,9 +675,22 @@ class MQTTBridge:
 TICKER_SYMBOLS: Final = {"WIRE": 100.0, "TRIO": 42.0, "SANS": 7.5, "IO": 12.25}
 
 
+#: The largest message ``/echo`` of the demo takes, and the most fragments of one:
+#: Autobahn's (its section 9 sends up to 16 MiB, and 4 MiB in 64-octet frames),
+#: so ``wire conform ws-server --all`` passes whole against ``wire serve ws``.
+ECHO_MAX_MESSAGE: Final = 16 << 20
+ECHO_MAX_FRAGMENTS: Final = 1 << 17
+
+
+_ECHO_CONFIG: Final = dataclasses.replace(
+    limits_config(ECHO_MAX_MESSAGE), max_fragments=ECHO_MAX_FRAGMENTS
+)
+
+
 def demo_routes(hub: Hub) -> dict[str, Handler | WSRoute]:
-    """``/echo``, ``/chat/{room}`` (presence; slow readers closed with 1013) and
-    ``/ticker`` (prices superseding each other; slow readers miss old prices)."""
+    """``/echo`` (messages up to :data:`ECHO_MAX_MESSAGE`, for conformance runs),
+    ``/chat/{room}`` (presence; slow readers closed with 1013) and ``/ticker``
+    (prices superseding each other; slow readers miss old prices)."""
 
     async def chat(websocket: WebSocket) -> None:
         assert websocket.request is not None
@@ -707,7 +721,7 @@ def demo_routes(hub: Hub) -> dict[str, Handler | WSRoute]:
                 pass  # the ticker only talks
 
     return {
-        "/echo": echo,
+        "/echo": WSRoute(echo, config=_ECHO_CONFIG),
         "/chat/{room}": WSRoute(chat, subprotocols=("chat",)),
         "/ticker": ticker,
     }
