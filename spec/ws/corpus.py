@@ -1,8 +1,11 @@
 """The WebSocket conformance corpus: Autobahn|Testsuite's cases as data, and how to read them.
 
 Run ``python spec/ws/corpus.py`` to (re)write ``spec/ws/cases/*.json`` from the
-definitions below; ``tests/wire/ws/test_conformance.py`` checks that the files
-match them and runs every case against the Sans-IO server machine.
+definitions below. The reading helpers (:func:`load`, :func:`expand`,
+:func:`dataset`, :data:`RAW_MASK`) live in ``servers.conform.ws_corpus``, which
+``wire conform ws-server`` uses too, and are re-exported here.
+``tests/wire/ws/test_conformance.py`` checks that the files match the
+definitions and runs every case against the Sans-IO server machine.
 
 The definitions follow the case files of crossbario/autobahn-testsuite
 (``autobahntestsuite/case/``), sections 1-7, 9, 12 and 13, case for case and
@@ -16,22 +19,21 @@ slices of the data sets :func:`dataset` generates from a fixed seed.
 from __future__ import annotations
 
 import json
-import random
 import sys
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CASES_DIR", "build", "dataset", "expand", "load", "write"]
+from servers.conform.ws_corpus import RAW_MASK, dataset, expand, load
 
+__all__ = ["CASES_DIR", "RAW_MASK", "build", "dataset", "expand", "load", "write"]
+
+#: Where :func:`write` puts the case files (:func:`load` reads an installed copy first).
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 Payload = dict[str, Any]
 Json = dict[str, Any]
-
-#: The masking key the fuzzing client uses in ``raw`` steps (any key works).
-RAW_MASK = bytes.fromhex("37fa213d")
 
 # ---------------------------------------------------------------------------
 # Payloads
@@ -53,83 +55,6 @@ def repeat(unit: Payload, length: int) -> Payload:
 
 def dataset_slice(name: str, offset: int, length: int) -> Payload:
     return {"dataset": name, "offset": offset, "length": length}
-
-
-def expand(payload: Payload) -> bytes:
-    """The octets a payload description stands for."""
-    if "text" in payload:
-        return str(payload["text"]).encode("utf-8")
-    if "hex" in payload:
-        return bytes.fromhex(payload["hex"])
-    if "repeat" in payload:
-        unit = expand(payload["repeat"])
-        length = int(payload["length"])
-        return (unit * (length // len(unit) + 1))[:length]
-    data = dataset(payload["dataset"])
-    offset, length = int(payload["offset"]) % len(data), int(payload["length"])
-    doubled = data + data
-    return doubled[offset : offset + length]
-
-
-_FAUST = (
-    "Habe nun ach Philosophie Juristerei und Medizin und leider auch Theologie "
-    "durchaus studiert mit heißem Bemühn Da steh ich nun ich armer Tor und bin so "
-    "klug als wie zuvor heiße Magister heiße Doktor gar und ziehe schon an die zehen "
-    "Jahr herauf herab und quer und krumm meine Schüler an der Nase herum"
-)
-_WORDS = _FAUST.split()
-
-_DATASET_SIZE = 1 << 18
-_datasets: dict[str, bytes] = {}
-
-
-def dataset(name: str) -> bytes:
-    """One of the five data sets of sections 12-13 (256 KiB, generated, deterministic).
-
-    Autobahn ships files (Goethe's Faust, a bitmap, a PDF, JSON, HTML); these
-    have the same character: ``faust`` German prose (UTF-8, sent as binary),
-    ``bitmap`` a 512x512 greyscale picture with smooth gradients and noise,
-    ``pdf`` compressible text interleaved with incompressible streams,
-    ``json`` records and ``html`` markup (both ASCII, sent as text).
-    """
-    if name in _datasets:
-        return _datasets[name]
-    rng = random.Random(f"wire-ws-{name}")
-    out = bytearray()
-    if name == "faust":
-        while len(out) < _DATASET_SIZE:
-            line = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 12)))
-            out += (line.capitalize() + ".\n").encode("utf-8")
-    elif name == "bitmap":
-        for y in range(512):
-            out += bytes(((x * y) // 512 + rng.randint(0, 8)) & 0xFF for x in range(512))
-    elif name == "pdf":
-        while len(out) < _DATASET_SIZE:
-            out += b"%d 0 obj << /Length %d >> stream\n" % (len(out), rng.randint(100, 999))
-            out += rng.randbytes(rng.randint(64, 2048)) + b"\nendstream endobj\n"
-    elif name == "json":
-        while len(out) < _DATASET_SIZE:
-            record = {
-                "id": rng.randint(1, 10**6),
-                "name": "".join(rng.choice("abcdefghij") for _ in range(8)),
-                "tags": [rng.choice(["red", "green", "blue"]) for _ in range(3)],
-                "value": round(rng.random() * 1000, 3),
-            }
-            out += json.dumps(record).encode("ascii") + b",\n"
-    elif name == "html":
-        while len(out) < _DATASET_SIZE:
-            out += (
-                b'<div class="row"><span id="c%d">%s</span><a href="/item/%d">more</a></div>\n'
-                % (
-                    rng.randint(1, 9999),
-                    " ".join(rng.choice(_WORDS) for _ in range(5)).encode("ascii", "replace"),
-                    rng.randint(1, 9999),
-                )
-            )
-    else:
-        raise KeyError(name)
-    _datasets[name] = data = bytes(out[:_DATASET_SIZE])
-    return data
 
 
 # ---------------------------------------------------------------------------
@@ -1488,6 +1413,7 @@ def section12() -> list[Json]:
             [step([frame(2, bomb, compress=True)], failed=True)],
             fails(1009),
             deflate=deflate,
+            config={"max_message_size": 1 << 20},
         ),
         case(
             "12.W.2",
@@ -1650,14 +1576,6 @@ def write() -> None:
     CASES_DIR.mkdir(exist_ok=True)
     for name, cases in build().items():
         (CASES_DIR / f"{name}.json").write_text(render(cases), encoding="utf-8")
-
-
-def load() -> dict[str, list[Json]]:
-    """The corpus as stored, per section file name."""
-    return {
-        path.stem: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(CASES_DIR.glob("*.json"))
-    }
 
 
 if __name__ == "__main__":

@@ -213,11 +213,27 @@ def _build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--delete", action="store_true", help="remove the user")
 
     conform = commands.add_parser("conform", help="run a conformance suite against any peer")
-    conform.add_argument("suite", choices=["mqtt-broker"])
-    conform.add_argument("--target", required=True, help="HOST:PORT of the peer")
+    conform.add_argument("suite", choices=["mqtt-broker", "ws-server"])
+    conform.add_argument(
+        "--target",
+        required=True,
+        help="mqtt-broker: HOST:PORT; ws-server: ws://HOST:PORT/PATH of an echo endpoint",
+    )
     conform.add_argument("--version", type=int, choices=[4, 5], action="append")
     conform.add_argument(
-        "--only", action="append", default=[], help="a statement id or a check-name prefix"
+        "--only",
+        action="append",
+        default=[],
+        help="mqtt-broker: a statement id or a check-name prefix; "
+        "ws-server: a case id or a section prefix such as 5. or 6.4",
+    )
+    conform.add_argument(
+        "--all",
+        action="store_true",
+        help="ws-server: every case of sections 9, 12 and 13, not a sample",
+    )
+    conform.add_argument(
+        "--timeout", type=float, default=10.0, help="ws-server: seconds one case may take"
     )
     conform.add_argument("--json", action="store_true", help="print results as JSON")
 
@@ -282,6 +298,17 @@ def main(
             if args.tool == "sub":
                 return mqtt_tools.run_sub(args, out)
             return _mqtt_passwd(args, out)
+        if args.command == "conform" and args.suite == "ws-server":
+            from servers.conform.ws_server import run_ws_suite
+
+            return run_ws_suite(
+                args.target,
+                only=args.only,
+                everything=args.all,
+                timeout=args.timeout,
+                as_json=args.json,
+                out=out,
+            )
         if args.command == "conform":
             from servers.conform import run_suite
             from servers.conform.mqtt_broker import SUITE
