@@ -66,6 +66,7 @@ Trio's stream wrappers and the task switches costing more than the protocol;
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -83,7 +84,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import outcome
@@ -464,7 +465,11 @@ class WebSocket:
         #: The application has been calling receive(): it may read itself.
         self._app_receives = False
         # Received messages waiting for the application.
-        self._queue: deque[Message] = deque()
+        # (Messages; ws.MessageFragment items when the machine streams fragments.)
+        self._queue: deque[Any] = deque()
+        #: The machine reports frames (``WSConfig(stream_fragments=True)``):
+        #: the application takes them with receive_fragment().
+        self._streaming = conn.config.stream_fragments
         self._queued_bytes = 0
         self._readable: trio.Event | None = None
         self._room: trio.Event | None = None
@@ -551,7 +556,37 @@ class WebSocket:
         # Not ``await self.receive()``: one coroutine level less per message.
         return self._receive(True)
 
-    async def _receive(self, iterating: bool) -> Message:
+    async def receive_fragment(self) -> ws.MessageFragment:
+        """The next frame of a message, on a connection that streams fragments.
+
+        With ``WSConfig(stream_fragments=True)`` (``connect(...,
+        stream_fragments=True)``, or a route's config) messages arrive frame
+        by frame, each bounded by ``max_frame_size`` and none held whole:
+        ``data`` is ``str`` for a text message (whole characters; the decoder
+        carries a character cut by a frame over), ``bytes`` for binary;
+        ``final`` marks a message's last frame.
+
+        Raises:
+            WebSocketClosed: the connection is over and nothing is left.
+            LocalProtocolError: the connection does not stream fragments.
+        """
+        return cast(ws.MessageFragment, await self._receive(False, True))
+
+    def fragments(self) -> AsyncIterator[ws.MessageFragment]:
+        """``async for fragment in ws.fragments()``: :meth:`receive_fragment` until a clean close.
+
+        Raises:
+            WebSocketClosed: the connection ended with an error or an abnormal code.
+        """
+        return _Fragments(self)
+
+    async def _receive(self, iterating: bool, fragments: bool = False) -> Message:
+        if self._streaming is not fragments:
+            raise LocalProtocolError(
+                "this connection streams fragments: use receive_fragment()"
+                if self._streaming
+                else "this connection does not stream fragments (WSConfig.stream_fragments)"
+            )
         await trio.lowlevel.checkpoint_if_cancelled()
         queue = self._queue
         while not queue:
@@ -594,8 +629,8 @@ class WebSocket:
             if self._readable is None:
                 self._readable = trio.Event()
             await self._readable.wait()
-        message = queue.popleft()
-        self._queued_bytes -= len(message)
+        message: Message = queue.popleft()  # (a MessageFragment when fragments)
+        self._queued_bytes -= len(message.data) if fragments else len(message)  # type: ignore[union-attr]
         room = self._room
         if room is not None and not self._full():
             self._room = None
@@ -653,6 +688,27 @@ class WebSocket:
         """
         for message in messages:
             self._queue_message(message)
+        await self._flush()
+
+    async def send_fragment(
+        self, data: str | bytes | bytearray | memoryview, *, final: bool
+    ) -> None:
+        """Send one frame of a message: a message too large to hold, streamed out.
+
+        ``str`` data makes (or continues) a text message, bytes-like a binary
+        one; every frame of a message has the same type, and ``final=True``
+        ends it. Until then only Pings and the Close may go out between its
+        frames: another message raises. With permessage-deflate the message
+        is compressed as one stream across its frames (RFC 7692 section 6.1).
+
+        Raises:
+            WebSocketClosed: the connection is closing or closed.
+            LocalProtocolError: a frame of the other type, or a whole message
+                while a fragmented one is being sent; nothing was sent.
+        """
+        if not isinstance(data, str):
+            data = bytes(data)
+        self._send_event(ws.MessageFragment(data, final))
         await self._flush()
 
     async def ping(self, payload: bytes | None = None) -> float:
@@ -728,13 +784,12 @@ class WebSocket:
         conn = self._conn
         if conn.state is not _OPEN or self._write_closed or self._discard:
             raise self._closed_error()
-        try:
-            if isinstance(event, ws.PreparedMessage):
-                conn.send_prepared(event)
-            else:
-                conn.send(event)
-        except LocalProtocolError:
-            raise self._closed_error() from None
+        # Open: what the machine refuses now is a misuse (a message in the
+        # middle of a fragmented one), the application's to hear about.
+        if isinstance(event, ws.PreparedMessage):
+            conn.send_prepared(event)
+        else:
+            conn.send(event)
         if not self._holding:
             self._take_output()
 
@@ -909,6 +964,10 @@ class WebSocket:
                     data: Message = event.data
                     queue.append(data)
                     self._queued_bytes += len(data)
+            elif isinstance(event, ws.MessageFragment):
+                if not discard:
+                    queue.append(event)
+                    self._queued_bytes += len(event.data)
             elif isinstance(event, ws.Pong):
                 self._pong(event.payload)
             elif isinstance(event, ws.ConnectionClosed):
@@ -1282,6 +1341,19 @@ class WebSocket:
             self._start_close(code, reason)
 
 
+class _Fragments:
+    """The iterator of :meth:`WebSocket.fragments`."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+
+    def __aiter__(self) -> _Fragments:
+        return self
+
+    def __anext__(self) -> Coroutine[Any, Any, ws.MessageFragment]:
+        return cast("Coroutine[Any, Any, ws.MessageFragment]", self._websocket._receive(True, True))
+
+
 class WebSocketStream(trio.abc.Stream):
     """A :class:`trio.abc.Stream` over a WebSocket: binary messages carry the bytes.
 
@@ -1290,7 +1362,8 @@ class WebSocketStream(trio.abc.Stream):
     :meth:`receive_some` returns the bytes of binary messages in order, however
     the peer split or joined them. A text message breaks the stream (the peer
     is told 1003, Unsupported Data), as MQTT asks (MQTT 5.0 section 6.0).
-    The end of the WebSocket connection is the end of the stream.
+    The end of the WebSocket connection is the end of the stream. On a
+    connection that streams fragments, each frame's bytes come as they arrive.
     """
 
     def __init__(self, websocket: WebSocket) -> None:
@@ -1313,9 +1386,13 @@ class WebSocketStream(trio.abc.Stream):
         if self._closed:
             raise trio.ClosedResourceError("the stream was closed")
         if not self._buffer:
+            websocket = self.websocket
             while True:
                 try:
-                    message = await self.websocket.receive()
+                    if websocket._streaming:
+                        message: Message = (await websocket.receive_fragment()).data
+                    else:
+                        message = await websocket.receive()
                 except WebSocketClosed:
                     return b""
                 if isinstance(message, str):
@@ -2187,6 +2264,7 @@ async def connect(
     send_high_water: int = SEND_HIGH_WATER,
     send_timeout: float = SEND_TIMEOUT,
     http2: bool = False,
+    stream_fragments: bool = False,
 ) -> AsyncIterator[WebSocket]:
     """Open a WebSocket connection to ``url`` (``ws://`` or ``wss://``).
 
@@ -2218,6 +2296,11 @@ async def connect(
         send_high_water: Output octets after which senders wait.
         send_timeout: Seconds the server may leave a write unaccepted.
         http2: Use HTTP/2 (RFC 8441) instead of an HTTP/1.1 Upgrade.
+        stream_fragments: Receive messages frame by frame
+            (:meth:`WebSocket.receive_fragment`), never holding one whole:
+            each frame is bounded by the default frame limit (1 MiB), and
+            ``max_message_size`` still bounds a whole message (raise it to
+            stream larger ones).
 
     Raises:
         HandshakeFailed: the server refused, or answered wrongly; with
@@ -2247,6 +2330,9 @@ async def connect(
         ping_timeout=ping_timeout,
         close_timeout=close_timeout,
     )
+    if stream_fragments:
+        frame_limit = min(config.max_frame_size, DEFAULT_CONFIG.max_frame_size)
+        config = dataclasses.replace(config, stream_fragments=True, max_frame_size=frame_limit)
     tunnel: _H2ClientTunnel | None = None
     with trio.fail_after(open_timeout):
         stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
