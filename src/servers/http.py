@@ -799,7 +799,16 @@ class _H2Tunnel(trio.abc.HalfCloseableStream):
         self._eof_sent = False
 
     def feed(self, event: Data) -> None:
-        self._pending.append((event.data, event.flow_controlled_length or 0))
+        length = event.flow_controlled_length or 0
+        if not event.data:
+            # Padding alone (RFC 9113 section 6.1): nothing to read, and b""
+            # queued would read as the end of the stream; its credit goes back now.
+            if length:
+                with contextlib.suppress(LocalProtocolError):
+                    self.connection.conn.acknowledge_data(self.stream_id, length)
+                self.connection.wakeup.set()
+            return
+        self._pending.append((event.data, length))
         self._wake()
 
     def end(self, *, reset: bool) -> None:

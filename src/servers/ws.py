@@ -764,7 +764,9 @@ class WebSocket:
     ) -> None:
         if type(message) is str or type(message) is bytes:
             self._send_data(message)
-        elif isinstance(message, bytearray | memoryview):
+        elif isinstance(message, str):
+            self._send_data(str.__str__(message))  # a subclass (a str enum): its plain value
+        elif isinstance(message, bytes | bytearray | memoryview):
             self._send_data(bytes(message))
         elif type(message) is ws.PreparedMessage:
             self._send_event(message)
@@ -2034,8 +2036,17 @@ class _H2ClientTunnel(trio.abc.HalfCloseableStream):
         stream_id = self.stream_id
         for event in events:
             if isinstance(event, Data):
-                if event.stream_id == stream_id:
-                    self._pending.append((event.data, event.flow_controlled_length or 0))
+                if event.stream_id != stream_id:
+                    continue
+                length = event.flow_controlled_length or 0
+                if event.data:
+                    self._pending.append((event.data, length))
+                elif length:
+                    # Padding alone (RFC 9113 section 6.1): nothing to read, and
+                    # b"" queued would read as the end of the stream; its credit
+                    # goes back at once.
+                    with contextlib.suppress(LocalProtocolError):
+                        self._http.acknowledge_data(stream_id, length)
             elif isinstance(event, EndOfMessage):
                 if event.stream_id == stream_id:
                     self._ended = True
@@ -2273,7 +2284,8 @@ async def connect(
 
     With ``http2`` the WebSocket runs over an HTTP/2 stream (RFC 8441
     extended CONNECT) on an HTTP/2 connection of its own: prior knowledge on
-    ``ws://``, ALPN ``h2`` on ``wss://`` (set on ``ssl_context``). The server
+    ``ws://``, ALPN ``h2`` on ``wss://`` (a given ``ssl_context`` must offer
+    it, ``set_alpn_protocols(["h2"])``: the caller's context is not changed). The server
     must announce SETTINGS_ENABLE_CONNECT_PROTOCOL. HTTP/2 flow control then
     carries the backpressure both ways; the block's end closes the
     connection too.
@@ -2338,13 +2350,19 @@ async def connect(
         stream: trio.abc.Stream = await trio.open_tcp_stream(host, port)
         try:
             if tls:
-                context = ssl_context or ssl.create_default_context()
-                if http2:
-                    context.set_alpn_protocols(["h2"])
+                context = ssl_context
+                if context is None:
+                    context = ssl.create_default_context()
+                    if http2:
+                        context.set_alpn_protocols(["h2"])
+                # A given context is the caller's, shared perhaps: never changed here.
                 stream = trio.SSLStream(stream, context, server_hostname=host)
                 await stream.do_handshake()
                 if http2 and stream.selected_alpn_protocol() != "h2":
-                    raise HandshakeFailed("the server did not select HTTP/2 (ALPN h2)")
+                    raise HandshakeFailed(
+                        "the server did not select HTTP/2 (ALPN h2; a given ssl_context "
+                        "must offer it: set_alpn_protocols(['h2']))"
+                    )
             if http2:
                 tunnel, negotiated = await _h2_handshake(stream, handshake, authority, target, tls)
                 leftover = b""

@@ -115,6 +115,7 @@ class Peer:
     def client_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
         self.ca.configure_trust(context)
+        context.set_alpn_protocols(["h2"])
         return context
 
     def url(self, tls: bool, path: str = "/echo") -> str:

@@ -92,6 +92,7 @@ def _tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
+    client_context.set_alpn_protocols(["h2"])  # connect() never changes a given context
     return server_context, client_context
 
 
@@ -234,6 +235,29 @@ async def test_tls_without_alpn_h2_is_refused(nursery: trio.Nursery) -> None:
                 f"wss://127.0.0.1:{address[1]}/echo", http2=True, ssl_context=client_context
             ):
                 pytest.fail("connected")  # pragma: no cover
+
+
+async def test_a_given_ssl_context_is_never_changed(nursery: trio.Nursery) -> None:
+    # The caller's context offers no ALPN: HTTP/2 is refused rather than set
+    # on it, and the same context still serves an HTTP/1.1 connect after
+    # (which a context changed to offer only h2 would break: the server,
+    # speaking both, would pick h2 for the Upgrade).
+    served = await _serve(nursery, tls=True)
+    assert served.client_context is not None
+    plain = ssl.create_default_context()
+    served_ca_context = served.client_context
+    plain.load_verify_locations(cadata=_ca_pem(served_ca_context))
+    with trio.fail_after(10):
+        with pytest.raises(HandshakeFailed, match="set_alpn_protocols"):
+            async with connect(served.url("/echo"), http2=True, ssl_context=plain):
+                pytest.fail("connected")  # pragma: no cover
+        async with connect(served.url("/echo"), ssl_context=plain) as websocket:
+            await websocket.send("over HTTP/1.1")
+            assert await websocket.receive() == "over HTTP/1.1"
+
+
+def _ca_pem(context: ssl.SSLContext) -> str:
+    return "".join(ssl.DER_cert_to_PEM_cert(der) for der in context.get_ca_certs(binary_form=True))
 
 
 async def test_open_timeout_covers_a_server_that_never_answers(nursery: trio.Nursery) -> None:
@@ -418,6 +442,22 @@ def _goaway_with_error(conn: h2.connection.H2Connection, stream_id: int) -> bool
 
 def _cut(conn: h2.connection.H2Connection, stream_id: int) -> bool:
     return True
+
+
+def _padding_then_hello(conn: h2.connection.H2Connection, stream_id: int) -> bool:
+    # Empty DATA frames with padding only (RFC 9113 section 6.1): no octets for
+    # the WebSocket, not its end; then a server frame: text "hello".
+    for _ in range(3):
+        conn.send_data(stream_id, b"", pad_length=100)
+    conn.send_data(stream_id, b"\x81\x05hello")
+    return False
+
+
+async def test_padding_alone_is_not_the_end_of_the_tunnel(nursery: trio.Nursery) -> None:
+    async with _h2_peer(nursery, _padding_then_hello) as url:
+        with trio.fail_after(10):
+            async with connect(url, http2=True, compression=False, close_timeout=0.5) as websocket:
+                assert await websocket.receive() == "hello"
 
 
 @pytest.mark.parametrize(

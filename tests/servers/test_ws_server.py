@@ -520,6 +520,25 @@ async def test_cancelled_sender_does_not_cut_a_frame() -> None:
         assert await client.receive() == "after"
 
 
+async def test_subclasses_of_str_and_bytes_go_as_their_plain_values(echo_server: Address) -> None:
+    import enum
+
+    class Side(enum.StrEnum):
+        BUY = "buy"
+
+    class Payload(bytes):
+        pass
+
+    async with connect(_url(echo_server), compression=False) as websocket:
+        await websocket.send(Side.BUY)
+        assert await websocket.receive() == "buy"
+        await websocket.send(Payload(b"\x00\x01"))
+        got = await websocket.receive()
+        assert got == b"\x00\x01" and type(got) is bytes
+        assert websocket.send_nowait(Payload(b"now"))
+        assert await websocket.receive() == b"now"
+
+
 async def test_invalid_arguments() -> None:
     left, _ = trio.testing.memory_stream_pair()
     conn = ws.WSConnection(Role.SERVER)
@@ -766,6 +785,49 @@ async def test_app_websocket_over_http2_extended_connect(nursery: trio.Nursery) 
         await client.send(ws.Close(1000))
         await client.pump(lambda: client.ended)
         assert ws.Close(1000, "") in client.messages
+        await client.stream.aclose()
+
+
+async def test_http2_padding_alone_is_not_the_end_of_the_tunnel(nursery: trio.Nursery) -> None:
+    # An empty DATA frame with padding (RFC 9113 section 6.1) carries no octets
+    # but flow-control credit: it must neither end the WebSocket nor keep its credit.
+    import h2.events
+
+    from servers.http import serve_http
+
+    app, _ = _app_with_websockets()
+    address = await nursery.start(partial(serve_http, app=app), "127.0.0.1", 0)
+    with trio.fail_after(10):
+        client = _H2WebSocketClient(await trio.open_tcp_stream(*address))
+        client.h2.initiate_connection()
+        await client.flush()
+        await client.pump(
+            lambda: any(isinstance(e, h2.events.RemoteSettingsChanged) for e in client.events)
+        )
+        request = ws.ClientHandshake(http2=True).request(b"/ws/padded", b"127.0.0.1")
+        client.h2.send_headers(
+            1,
+            [
+                (b":method", b"CONNECT"),
+                (b":protocol", b"websocket"),
+                (b":scheme", b"http"),
+                (b":path", request.target),
+                (b":authority", b"127.0.0.1"),
+                *request.headers,
+            ],
+        )
+        await client.flush()
+        await client.pump(lambda: len(client.messages) >= 1)
+        # Twice the stream's initial window in padding alone: it only gets
+        # through if the server gives the credit back.
+        for _ in range(2 * 65535 // 256 + 1):
+            while client.h2.local_flow_control_window(1) < 256:
+                await client.pump(lambda: client.h2.local_flow_control_window(1) >= 256)
+            client.h2.send_data(1, b"", pad_length=255)
+            await client.flush()
+        await client.send(ws.TextMessage("after the padding"))
+        await client.pump(lambda: len(client.messages) >= 2)
+        assert client.messages[1] == ws.TextMessage("after the padding")
         await client.stream.aclose()
 
 
