@@ -16,6 +16,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from tests.peers import require_module
 
 from servers.cli import main
-from servers.conform.ws_peer import Boundary, frame_bytes
+from servers.conform.ws_peer import MAX_INFLATED, Boundary, frame_bytes
 from servers.conform.ws_server import matches, parse_ws_target, select
 from servers.ws import serve_ws
 from servers.ws_hub import Hub, demo_routes
@@ -347,3 +348,82 @@ def test_the_frame_boundary_tracker_follows_any_cut(
     partial_tracker = Boundary()
     partial_tracker.feed(data[:-1])
     assert not partial_tracker.clean
+
+
+@contextlib.contextmanager
+def agreeing_server(extensions: bytes, then: bytes = b"") -> Iterator[int]:
+    """Answers every handshake with ``extensions`` agreed, writes ``then``, reads until EOF."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopped = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            key = next(
+                line.split(b":", 1)[1].strip()
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"sec-websocket-key:")
+            )
+            accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+            conn.sendall(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n"
+                b"Sec-WebSocket-Extensions: " + extensions + b"\r\n\r\n" + then
+            )
+            while conn.recv(65536):
+                pass
+
+    def accept_loop() -> None:
+        listener.settimeout(0.2)
+        while not stopped.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stopped.set()
+        listener.close()
+        thread.join(5)
+
+
+def test_a_malformed_agreement_fails_its_case_not_the_run() -> None:
+    # "²" is a digit to str.isdigit() and not to int(): once a traceback out of the run.
+    with agreeing_server("permessage-deflate; server_max_window_bits=²".encode("latin-1")) as port:
+        status, raw = conform("--target", f"ws://127.0.0.1:{port}/", "--only", "12.1.1", "--json")
+    assert status == 1, raw
+    (case,) = json.loads(raw)["cases"]
+    assert case["outcome"] == "FAILED" and "bad window bits" in case["detail"]
+
+
+def test_a_compression_bomb_from_the_server_is_refused_within_bounds() -> None:
+    # 256 MiB of zeros in about 256 KiB of DEFLATE: the runner inflates at
+    # most MAX_INFLATED of it and fails the case.
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = bytes(1 << 20)
+    body = b"".join(compressor.compress(block) for _ in range(256))
+    body += compressor.flush(zlib.Z_SYNC_FLUSH)
+    payload = body[:-4]  # RFC 7692 section 7.2.1: without the empty block's tail
+    frame = bytes((0xC2, 127)) + len(payload).to_bytes(8, "big") + payload
+    with agreeing_server(b"permessage-deflate", then=frame) as port:
+        started = time.monotonic()
+        status, raw = conform(
+            "--target", f"ws://127.0.0.1:{port}/", "--only", "12.1.1", "--timeout", "5", "--json"
+        )
+    assert time.monotonic() - started < 10
+    assert status == 1, raw
+    (case,) = json.loads(raw)["cases"]
+    assert case["outcome"] == "FAILED" and f"inflating past {MAX_INFLATED}" in case["detail"]

@@ -27,7 +27,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from servers.conform.ws_corpus import Case, expand, message_payloads
 
@@ -129,10 +129,15 @@ class Agreed:
                 setattr(agreed, key, True)
                 continue
             bits = number.strip().strip('"')
-            if not bits.isdigit() or not 8 <= int(bits) <= 15:
+            if not (bits.isascii() and bits.isdigit()) or not 8 <= int(bits) <= 15:
                 raise ServerMisbehaved(f"bad window bits {param!r} (RFC 7692 section 7.1.2)")
             setattr(agreed, key, int(bits))
         return agreed
+
+
+#: The most octets one received message may inflate to: 4x the largest
+#: message the corpus echoes (16 MiB, section 9).
+MAX_INFLATED: Final = 64 << 20
 
 
 @dataclass
@@ -317,10 +322,14 @@ class FuzzingClient:
         if self._decompressor is None:
             # The agreed window exactly: a server that exceeds it fails here.
             self._decompressor = zlib.decompressobj(-self.deflate.server_max_window_bits)
+        decompressor = self._decompressor
         try:
-            out: bytes = self._decompressor.decompress(data + b"\x00\x00\xff\xff")
+            out: bytes = decompressor.decompress(data + b"\x00\x00\xff\xff", MAX_INFLATED)
         except zlib.error as exc:
             raise ServerMisbehaved(f"a compressed message zlib rejects: {exc}") from None
+        if decompressor.unconsumed_tail:
+            # A server's compression bomb must not take the runner's memory.
+            raise ServerMisbehaved(f"a compressed message inflating past {MAX_INFLATED} octets")
         if self.deflate.server_no_context_takeover:
             self._decompressor = None
         return out

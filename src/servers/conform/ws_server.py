@@ -121,6 +121,9 @@ def run_one(address: tuple[str, int], path: str, case: Case, *, timeout: float) 
         problems, verdict = [str(exc)], "UNSUPPORTED"
     except OSError as exc:
         problems, verdict = [f"cannot connect: {type(exc).__name__}: {exc}"], "FAILED"
+    except Exception as exc:
+        # Whatever a server's answer broke in the runner fails its case, not the run.
+        problems, verdict = [f"the case broke the runner: {type(exc).__name__}: {exc}"], "FAILED"
     else:
         problems = judge(case, outcome)
         verdict = _outcome(case, problems)
