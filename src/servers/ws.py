@@ -2209,16 +2209,13 @@ async def _h2_handshake(
         else:
             http.receive_eof()
         if not sent and http.state is ConnectionState.OPEN:
-            try:
+            # The CONNECT waits for the server's SETTINGS (RFC 8441 section 3).
+            offered = http.extended_connect
+            if offered is False:
+                raise HandshakeFailed(_OFFERS_NO_H2_WEBSOCKET)
+            if offered:
                 http.send(request)
                 sent = True
-            except LocalProtocolError:
-                # Refused until the server's SETTINGS enabled extended CONNECT
-                # (RFC 8441 section 3). Its SETTINGS is the first frame it
-                # sends (RFC 9113 section 3.4), so once it acknowledged ours
-                # (no SETTINGS deadline left) it has said all it will.
-                if http.next_deadline() is None:
-                    raise HandshakeFailed(_OFFERS_NO_H2_WEBSOCKET) from None
         events = http.events()
         for index, event in enumerate(events):
             if isinstance(event, HTTPConnectionClosed):

@@ -146,6 +146,14 @@ class HTTPConnection:
         return self._inner.next_stream_id
 
     @property
+    def extended_connect(self) -> bool | None:
+        """Whether the peer takes extended CONNECT requests (RFC 8441): ``None``
+        on HTTP/2 until its first SETTINGS frame; always false on HTTP/1.1."""
+        if self._upgrading is not None:
+            return None
+        return self._inner.extended_connect
+
+    @property
     def reading_paused(self) -> bool:
         """Whether the driver should stop reading from the peer for now."""
         return self._inner.reading_paused

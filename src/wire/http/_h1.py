@@ -380,6 +380,11 @@ class H1Connection:
         return self._seq + 1
 
     @property
+    def extended_connect(self) -> bool:
+        """Always false: extended CONNECT is HTTP/2's (RFC 8441); HTTP/1.1 upgrades."""
+        return False
+
+    @property
     def reading_paused(self) -> bool:
         """Whether the driver should stop reading from the peer for now.
 

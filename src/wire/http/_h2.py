@@ -554,6 +554,19 @@ class H2Connection:
         return stream_id if stream_id <= MAX_STREAM_ID else None
 
     @property
+    def extended_connect(self) -> bool | None:
+        """Whether the peer takes extended CONNECT requests (RFC 8441 section 3).
+
+        ``None`` until the peer's first SETTINGS frame has arrived (the first
+        frame it sends, RFC 9113 section 3.4), then whether it carried
+        SETTINGS_ENABLE_CONNECT_PROTOCOL = 1: a client knows from ``False``
+        that a WebSocket over this connection will never be accepted.
+        """
+        if not self._peer_settings_seen:
+            return None
+        return self._h2.remote_settings.enable_connect_protocol == 1
+
+    @property
     def reading_paused(self) -> bool:
         """Always false: HTTP/2 flow control bounds what the peer may send."""
         return False

@@ -134,8 +134,10 @@ UPGRADE = (
 def test_h2c_upgrade_between_our_own_ends() -> None:
     client = HTTPConnection(CLIENT, h2c=True)
     server = HTTPConnection(SERVER)
+    assert client.extended_connect is False  # HTTP/1.1 so far
     client.send(Request(b"GET", b"/u", b"h"))
     assert client.next_stream_id is None  # until the answer says which version
+    assert client.extended_connect is None  # likewise
     client.send(EndOfMessage(1))
     client_events, server_events = settle(client, server)
     assert server_events == [
@@ -145,6 +147,7 @@ def test_h2c_upgrade_between_our_own_ends() -> None:
     ]
     assert client_events == [ProtocolSwitch(1, b"h2c")]
     assert client.http_version == server.http_version == "2"
+    assert client.extended_connect is True  # our server offers it (RFC 8441)
     server.send(Response(200, (), 1))
     server.send(EndOfMessage(1))
     client_events, _ = settle(client, server)

@@ -275,7 +275,9 @@ def test_authority_from_host_and_plain_connect() -> None:
 
 
 def test_extended_connect() -> None:
+    assert H2Connection(CLIENT).extended_connect is None  # no SETTINGS from the peer yet
     client, server = pair()
+    assert client.extended_connect is True
     with pytest.raises(LocalProtocolError, match="extended CONNECT"):
         client.send(Request(b"GET", b"/chat", b"h", protocol=b"websocket"))
     client.send(Request(b"CONNECT", b"/chat", b"h", b"https", protocol=b"websocket"))
@@ -298,6 +300,7 @@ def test_extended_connect() -> None:
     no_connect = H2Connection(SERVER, config=H2Config(enable_connect_protocol=False))
     other = H2Connection(CLIENT)
     settle(other, no_connect)
+    assert other.extended_connect is False
     with pytest.raises(LocalProtocolError, match="did not enable"):
         other.send(Request(b"CONNECT", b"/chat", b"h", protocol=b"websocket"))
 
