@@ -33,9 +33,11 @@ server. What the driver promises:
   of a frame: cancelling :meth:`WebSocket.send` only cancels its wait, the
   message is queued whole or not at all. A peer that accepts nothing for
   ``send_timeout`` seconds is disconnected.
-- The reader never blocks on a write; it waits only when more than
-  ``send_high_water`` octets already wait for a peer that does not read (a
-  Ping flood then slows its sender down).
+- The reader never blocks on a write; it waits only when what it read made
+  answers (Pongs) while more than ``send_high_water`` octets already wait for
+  a peer that does not read (a Ping flood then slows its sender down). What
+  the application sends never stops the reading, so two ends that both send
+  and receive a lot cannot wait on each other.
 - Messages that arrive right before the peer's Close (or right before it
   breaks a rule) reach the application, and its answers leave before our
   Close frame, if it takes them within :data:`ANSWER_GRACE` seconds
@@ -1033,12 +1035,21 @@ class WebSocket:
         self._conn.tick(now)
 
     async def _process(self) -> None:
-        """After input or time: events out, output to the writer, the timer rearmed."""
+        """After input or time: events out, output to the writer, the timer rearmed.
+
+        When this input made answers (Pongs) while more than the high-water
+        mark waits to be written, reading waits for the writer: a peer that
+        floods Pings and reads nothing is pushed back. Output the application
+        sent does not stop the reading: both ends of a full-duplex exchange
+        would then wait for the other to read (a deadlock).
+        """
+        before = self._out_size
         if self._pump():
             await self._hold()
+        answered = self._out_size > before
         self._rearm()
         self._kick_writer()
-        if self._out_size > self._high_water:
+        if answered and self._out_size > self._high_water:
             await self._wait_below_high_water()
 
     async def _hold(self) -> None:

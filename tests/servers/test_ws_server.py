@@ -464,6 +464,61 @@ async def test_send_waits_for_a_peer_that_does_not_read() -> None:
         assert server._out_size <= 4096 + 1000
 
 
+async def test_both_ends_sending_and_receiving_a_lot_never_wait_on_each_other() -> None:
+    # With no buffer between them (lockstep streams), each end's sends wait
+    # above its high-water mark for the other to read. The readers must go on
+    # reading what the application sent: if they stopped too, each end would
+    # wait for the other for ever.
+    async with _pair(send_high_water=4096, max_queue=4) as (server, client):
+        count, size = 300, 8192
+
+        async def echo() -> None:
+            async for message in server:
+                await server.send(message)
+
+        received: list[bytes] = []
+
+        async def receive() -> None:
+            while len(received) < count:
+                message = await client.receive()
+                assert isinstance(message, bytes)
+                received.append(message)
+
+        with trio.fail_after(20):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(echo)
+                nursery.start_soon(receive)
+                for index in range(count):
+                    await client.send(index.to_bytes(2, "big") * (size // 2))
+                while len(received) < count:
+                    await trio.sleep(0.01)
+                nursery.cancel_scope.cancel()
+        assert [m[:2] for m in received] == [i.to_bytes(2, "big") for i in range(count)]
+
+
+async def test_a_ping_flood_is_pushed_back() -> None:
+    # A peer that sends Pings and reads nothing: the Pongs pile up to the
+    # high-water mark, then the reader stops reading and the flood's sender
+    # waits. The output stays bounded.
+    left, right = trio.testing.lockstep_stream_pair()
+    server = WebSocket(
+        left,
+        ws.WSConnection(Role.SERVER, config=ws.WSConfig(ping_interval=None)),
+        send_high_water=4096,
+    )
+    ping = _masked(9, b"p" * 100)
+    sent = 0
+    async with trio.open_nursery() as nursery:
+        await nursery.start(server.run)
+        with trio.move_on_after(0.5):
+            while True:
+                await right.send_all(ping)
+                sent += 1
+        assert sent < 1000
+        assert server._out_size <= 4096 + 2 * 65536 // len(ping) * 102
+        nursery.cancel_scope.cancel()
+
+
 async def test_keepalive_drops_a_silent_peer() -> None:
     fast = ws.WSConfig(ping_interval=0.1, ping_timeout=0.2, close_timeout=0.5)
     left, right = trio.testing.memory_stream_pair()
