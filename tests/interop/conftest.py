@@ -8,31 +8,20 @@ from __future__ import annotations
 
 import os
 import pwd
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.peers import require
+from tests.peers import accepts_connections, free_port, require, stop_process
 
 #: How long mosquitto may take to accept connections after it is started.
 STARTUP_TIMEOUT = 10.0
-#: How long mosquitto may take to exit after SIGTERM before it is killed.
-SHUTDOWN_TIMEOUT = 5.0
 #: A port picked by the kernel can be taken by someone else before mosquitto binds it.
 START_ATTEMPTS = 3
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A TCP port on the loopback interface that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _config(port: int, log: Path) -> str:
@@ -54,25 +43,6 @@ def _config(port: int, log: Path) -> str:
     )
 
 
-def _accepts_connections(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-
-
 def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[bytes], int] | None:
     """Start mosquitto on a fresh port; ``None`` if it exited (the port was taken)."""
     port = free_port()
@@ -90,10 +60,10 @@ def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[bytes], int] 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return None
-        if _accepts_connections(port):
+        if accepts_connections(port):
             return process, port
         time.sleep(0.02)
-    _stop(process)
+    stop_process(process)
     pytest.fail(f"mosquitto did not accept connections on port {port} in {STARTUP_TIMEOUT} s")
 
 
@@ -114,4 +84,4 @@ def mosquitto(tmp_path: Path) -> Iterator[tuple[str, int]]:
     try:
         yield HOST, port
     finally:
-        _stop(process)
+        stop_process(process)

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import trio
 import trustme
-from tests.peers import require, require_module
+from tests.peers import free_port, require, require_module, start_process, stop_process
 
 from servers.http_client import Client
 
 HOST = "127.0.0.1"
 #: How long a server may take to accept connections after it is started.
 STARTUP_TIMEOUT = 15.0
-#: How long a server may take to exit after SIGTERM before it is killed.
-SHUTDOWN_TIMEOUT = 5.0
 
 ASGI_APP = """
 async def app(scope, receive, send):
@@ -72,48 +68,10 @@ async def app(scope, receive, send):
 """
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-
-
-def _start(argv: list[str], ports: list[int], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start a server; return once every port in ``ports`` accepts connections."""
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{argv[0]} exited at start-up:\n{log.read_text(errors='replace')}")
-        if all(_accepts(port) for port in ports):
-            return process
-        time.sleep(0.05)
-    _stop(process)
-    pytest.fail(f"{argv[0]} did not listen on {ports} in {STARTUP_TIMEOUT} s")
+def _start_server(
+    argv: list[str], ports: list[int], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    return start_process(argv, ports, cwd, log, startup_timeout=STARTUP_TIMEOUT)
 
 
 class Certificates:
@@ -172,11 +130,11 @@ def hypercorn(
         str(certificates.key),
         "asgi_app:app",
     ]
-    process = _start(argv, [port, tls_port], directory, directory / "hypercorn.log")
+    process = _start_server(argv, [port, tls_port], directory, directory / "hypercorn.log")
     try:
         yield Peer(port, tls_port, certificates)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 async def _words(count: int) -> AsyncIterator[bytes]:
@@ -274,11 +232,11 @@ def nghttpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     certificates = Certificates(directory)
     port, tls_port = free_port(), free_port()
     common = ["-d", str(docs), "-m", "2", "--trailer", "x-peer: nghttpd", "--echo-upload"]
-    plain = _start(
+    plain = _start_server(
         [binary, "--no-tls", *common, str(port)], [port], directory, directory / "plain.log"
     )
     try:
-        secure = _start(
+        secure = _start_server(
             [binary, *common, str(tls_port), str(certificates.key), str(certificates.cert)],
             [tls_port],
             directory,
@@ -289,9 +247,9 @@ def nghttpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
             peer.large_digest = hashlib.sha256(large).hexdigest()
             yield peer
         finally:
-            _stop(secure)
+            stop_process(secure)
     finally:
-        _stop(plain)
+        stop_process(plain)
 
 
 async def test_nghttpd_prior_knowledge_small_and_trailers(nghttpd: Peer) -> None:

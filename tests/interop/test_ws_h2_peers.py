@@ -4,11 +4,9 @@ hypercorn (Trio and asyncio workers) serving an ASGI WebSocket echo, over h2c an
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,15 +14,13 @@ from pathlib import Path
 import pytest
 import trio
 import trustme
-from tests.peers import require_module
+from tests.peers import free_port, require_module, start_process, stop_process
 
 from servers.ws import HandshakeFailed, WebSocketClosed, connect
 
 HOST = "127.0.0.1"
 #: How long a server may take to accept connections after it is started.
 STARTUP_TIMEOUT = 15.0
-#: How long a server may take to exit after SIGTERM before it is killed.
-SHUTDOWN_TIMEOUT = 5.0
 
 ASGI_APP = """
 async def app(scope, receive, send):
@@ -62,48 +58,10 @@ async def app(scope, receive, send):
 """
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_TIMEOUT)
-
-
-def _start(argv: list[str], ports: list[int], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start a server; return once every port in ``ports`` accepts connections."""
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{argv[0]} exited at start-up:\n{log.read_text(errors='replace')}")
-        if all(_accepts(port) for port in ports):
-            return process
-        time.sleep(0.05)
-    _stop(process)
-    pytest.fail(f"{argv[0]} did not listen on {ports} in {STARTUP_TIMEOUT} s")
+def _start_server(
+    argv: list[str], ports: list[int], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    return start_process(argv, ports, cwd, log, startup_timeout=STARTUP_TIMEOUT)
 
 
 class Peer:
@@ -154,11 +112,11 @@ def _hypercorn(worker: str, directory: Path) -> Iterator[Peer]:
         str(key),
         "asgi_ws_app:app",
     ]
-    process = _start(argv, [port, tls_port], directory, directory / "hypercorn.log")
+    process = _start_server(argv, [port, tls_port], directory, directory / "hypercorn.log")
     try:
         yield Peer(port, tls_port, ca)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture(params=["trio", "asyncio"])
