@@ -1857,6 +1857,20 @@ def _header_fields(
     return tuple(out)
 
 
+async def _read_handshake(stream: trio.abc.Stream, http: HTTPConnection) -> bytes | bytearray:
+    """The next bytes of an opening handshake, fed to ``http`` (``b""``: the end)."""
+    try:
+        data = await stream.receive_some(READ_SIZE)
+    except _BROKEN as exc:
+        raise HandshakeFailed(f"the connection broke during the handshake: {exc}") from exc
+    http.tick(trio.current_time())
+    if data:
+        http.receive_data(data)
+    else:
+        http.receive_eof()
+    return data
+
+
 async def _client_handshake(
     stream: trio.abc.Stream,
     handshake: ws.ClientHandshake,
@@ -1875,15 +1889,7 @@ async def _client_handshake(
     refusal: Response | None = None
     body = b""
     while True:
-        try:
-            data = await stream.receive_some(READ_SIZE)
-        except _BROKEN as exc:
-            raise HandshakeFailed(f"the connection broke during the handshake: {exc}") from exc
-        http.tick(trio.current_time())
-        if data:
-            http.receive_data(data)
-        else:
-            http.receive_eof()
+        data = await _read_handshake(stream, http)
         events = http.events()
         for index, event in enumerate(events):
             if isinstance(event, ProtocolSwitch):
@@ -2210,15 +2216,7 @@ async def _h2_handshake(
     body = b""
     await _write_http(transport, http)
     while True:
-        try:
-            data = await transport.receive_some(READ_SIZE)
-        except _BROKEN as exc:
-            raise HandshakeFailed(f"the connection broke during the handshake: {exc}") from exc
-        http.tick(trio.current_time())
-        if data:
-            http.receive_data(data)
-        else:
-            http.receive_eof()
+        data = await _read_handshake(transport, http)
         if not sent and http.state is ConnectionState.OPEN:
             # The CONNECT waits for the server's SETTINGS (RFC 8441 section 3).
             offered = http.extended_connect

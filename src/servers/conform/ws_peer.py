@@ -32,6 +32,7 @@ from typing import Any, Final
 from servers.conform.ws_corpus import Case, expand, message_payloads
 
 __all__ = [
+    "chop_elements",
     "NON_STRICT",
     "Agreed",
     "Boundary",
@@ -527,7 +528,8 @@ class Wire:
             client.observations.remove(("pong", payload))
 
 
-def _chunks(elements: list[bytes], chop: int | str | None) -> Iterator[bytes]:
+def chop_elements(elements: list[bytes], chop: int | str | None) -> Iterator[bytes]:
+    """A step's octets as Autobahn writes them: per frame, all at once (``"step"``), or in chops."""
     if chop == "step":
         yield b"".join(elements)
     elif isinstance(chop, int):
@@ -702,7 +704,7 @@ def _run_steps(
             outcome.steps.append([])
         else:
             elements = [client.element(element) for element in step["send"]]
-            for chunk in _chunks(elements, step.get("chop")):
+            for chunk in chop_elements(elements, step.get("chop")):
                 wire.write(chunk)
             count = len(step["expect"])
             wire.read_until(lambda: _answered(client, before, count))  # noqa: B023

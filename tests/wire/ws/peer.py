@@ -22,6 +22,7 @@ from servers.conform.ws_peer import (
     Agreed,
     FuzzingClient,
     ServerMisbehaved,
+    chop_elements,
     frame_bytes,
     judge,
     xor,
@@ -65,18 +66,14 @@ def handshake(case: dict[str, Any]) -> tuple[ws.Negotiated, Agreed | None]:
 
 
 def chunks(elements: list[bytes], mode: str, chop: int | str | None) -> Iterator[bytes]:
-    if mode in ("whole", "wsproto") or (mode == "autobahn" and chop == "step"):
+    if mode in ("whole", "wsproto"):
         yield b"".join(elements)
     elif mode == "bytewise":
         for element in elements:
             for i in range(len(element)):
                 yield element[i : i + 1]
-    elif isinstance(chop, int):
-        for element in elements:
-            for i in range(0, len(element), chop):
-                yield element[i : i + chop]
     else:
-        yield from elements
+        yield from chop_elements(elements, chop)
 
 
 def pump(server: ws.WSConnection, client: FuzzingClient, outcome: Outcome) -> None:
